@@ -1,0 +1,14 @@
+#![forbid(unsafe_code)]
+//! Sekretariat PA's HTTP API (actix-web) and the pieces of the `sekretariat` binary: config,
+//! database setup, authentication, problem+json errors, routes, demo data, startup.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod extract;
+pub mod problem;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,97 @@
+//! HTTP routes under `/api/v1` plus `/health`. Handlers are thin: DTO → domain values
+//! (every field error at once), RBAC check, command bus or read query, response.
+
+pub mod health;
+pub mod master;
+pub mod pegawai;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use sekretariat_commands::{CommandBus, CommandOutcome};
+use sekretariat_projections::migrate::Module;
+use sekretariat_projections::runtime::ProjectorStatus;
+use serde::Deserialize;
+use sqlx::PgPool;
+use tokio::sync::watch;
+
+use crate::problem::Problem;
+
+/// What every handler may use.
+pub struct AppState {
+    pub bus: Arc<CommandBus>,
+    /// Application-role pool on the event store (commands, and reading positions).
+    pub eventstore: PgPool,
+    pub read: HashMap<Module, PgPool>,
+    pub min_position_timeout: Duration,
+    /// Status of each projector this instance runs, with the module it writes.
+    pub projectors: Vec<(Module, watch::Receiver<ProjectorStatus>)>,
+}
+
+impl AppState {
+    pub fn read(&self, m: Module) -> &PgPool {
+        &self.read[&m]
+    }
+}
+
+/// Registers every route.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/health")
+            .route(web::get().to(health::health))
+            .default_service(web::to(method_not_allowed)),
+    );
+    cfg.service(
+        web::scope("/api/v1")
+            .configure(pegawai::configure)
+            .configure(master::configure)
+            .default_service(web::to(not_found)),
+    );
+}
+
+/// Unknown route.
+pub async fn not_found(req: HttpRequest) -> Problem {
+    Problem::not_found("route_not_found", format!("Alamat {} tidak dikenal.", req.path()))
+}
+
+/// Known route, unsupported method.
+pub async fn method_not_allowed(req: HttpRequest) -> Problem {
+    Problem::new(
+        actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("Metode {} tidak didukung untuk {}.", req.method(), req.path()),
+    )
+}
+
+/// `?min_position=` on a query.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReadQuery {
+    pub min_position: Option<i64>,
+}
+
+/// Paging parameters, checked.
+pub fn paging(page: Option<i64>, per_page: Option<i64>) -> Result<(i64, i64), Problem> {
+    let page = page.unwrap_or(1);
+    let per_page = per_page.unwrap_or(25);
+    if page < 1 {
+        return Err(Problem::bad_request("invalid_page", "page harus 1 atau lebih."));
+    }
+    if !(1..=100).contains(&per_page) {
+        return Err(Problem::bad_request("invalid_per_page", "per_page harus antara 1 dan 100."));
+    }
+    Ok((page, per_page))
+}
+
+/// 201 with `Location`, or 200 for a change.
+pub fn created(location: String, outcome: CommandOutcome) -> HttpResponse {
+    HttpResponse::Created()
+        .insert_header((actix_web::http::header::LOCATION, location))
+        .json(outcome)
+}
+
+pub fn accepted(outcome: CommandOutcome) -> HttpResponse {
+    HttpResponse::Ok().json(outcome)
+}

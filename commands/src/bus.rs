@@ -1,0 +1,179 @@
+//! Executing commands: load, decide, append (cqrs-es), then answer with the aggregate id, its
+//! new version and the global position of the last event appended (DESIGN §6), so a client
+//! can read its own write with `?min_position=`.
+//!
+//! A conflicting append (another command appended to the same stream first) is retried once:
+//! every command here is decided on freshly loaded state, so deciding again is safe. A second
+//! conflict is reported as such.
+
+use std::sync::Arc;
+
+use cqrs_es::persist::PersistedEventStore;
+use cqrs_es::{Aggregate, AggregateContext, AggregateError, CqrsFramework, EventStore};
+use postgres_es::PostgresEventRepository;
+use sekretariat_domain::error::DomainError;
+use sekretariat_domain::master::jabatan::Jabatan;
+use sekretariat_domain::master::satker::Satker;
+use sekretariat_domain::master::unit_kerja::UnitKerja;
+use sekretariat_domain::pegawai::Pegawai;
+use sekretariat_domain::ports::{Clock, Services};
+use serde::Serialize;
+use sqlx::PgPool;
+
+use crate::metadata::CommandMetadata;
+use crate::ports::EventStoreMasterData;
+
+/// A cqrs-es framework on our event store, without inline queries.
+pub type Cqrs<A> = CqrsFramework<A, PersistedEventStore<PostgresEventRepository, A>>;
+
+/// What a command answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CommandOutcome {
+    /// The aggregate's id.
+    pub id: String,
+    /// The aggregate's version (its last sequence) after the command.
+    pub version: i64,
+    /// Global position of the last event this command appended; `None` when the command
+    /// changed nothing.
+    pub position: Option<i64>,
+}
+
+/// Why a command did not take effect. Nothing was appended in any case.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    /// A business rule refused it.
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    /// Another command changed the same aggregate at the same time, twice in a row.
+    #[error("aggregate conflict")]
+    Conflict,
+    /// The event store could not be reached.
+    #[error("event store unavailable: {0}")]
+    Unavailable(String),
+    #[error("unexpected: {0}")]
+    Unexpected(String),
+}
+
+fn new_cqrs<A: Aggregate<Services = Services>>(pool: &PgPool, services: Services) -> Cqrs<A> {
+    let store = PersistedEventStore::new_event_store(PostgresEventRepository::new(pool.clone()));
+    CqrsFramework::new(store, vec![], services)
+}
+
+/// The write side's entry point: one framework per aggregate, sharing one pool and one set of
+/// ports.
+pub struct CommandBus {
+    pool: PgPool,
+    pub satker: Cqrs<Satker>,
+    pub unit_kerja: Cqrs<UnitKerja>,
+    pub jabatan: Cqrs<Jabatan>,
+    pub pegawai: Cqrs<Pegawai>,
+    pegawai_store: PersistedEventStore<PostgresEventRepository, Pegawai>,
+}
+
+impl CommandBus {
+    /// `pool` must be an application-role pool on the event store.
+    pub fn new(pool: PgPool, clock: Arc<dyn Clock>) -> Arc<Self> {
+        let services = Services {
+            master: Arc::new(EventStoreMasterData::new(pool.clone())),
+            clock,
+        };
+        Arc::new(Self {
+            satker: new_cqrs(&pool, services.clone()),
+            unit_kerja: new_cqrs(&pool, services.clone()),
+            jabatan: new_cqrs(&pool, services.clone()),
+            pegawai: new_cqrs(&pool, services),
+            pegawai_store: PersistedEventStore::new_event_store(PostgresEventRepository::new(pool.clone())),
+            pool,
+        })
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// The pegawai as the event store has it now, when registered (for checks that belong to
+    /// the caller, such as satker scope, before a command is sent).
+    ///
+    /// # Errors
+    /// The event store cannot be read.
+    pub async fn load_pegawai(&self, nip: &str) -> Result<Option<Pegawai>, CommandError> {
+        let mut ctx = self.pegawai_store.load_aggregate(nip).await.map_err(map_error)?;
+        let p = std::mem::take(ctx.aggregate());
+        Ok(p.is_terdaftar().then_some(p))
+    }
+
+    /// Runs `command` on aggregate `id` of `cqrs` with `meta` in every event.
+    ///
+    /// # Errors
+    /// See [`CommandError`].
+    pub async fn execute<A>(
+        &self,
+        cqrs: &Cqrs<A>,
+        id: &str,
+        command: A::Command,
+        meta: &CommandMetadata,
+    ) -> Result<CommandOutcome, CommandError>
+    where
+        A: Aggregate<Error = DomainError>,
+        A::Command: Clone,
+    {
+        let command_id = uuid::Uuid::new_v4().to_string();
+        let metadata = meta.to_map(&command_id);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match cqrs.execute_with_metadata(id, command.clone(), metadata.clone()).await {
+                Ok(()) => break,
+                Err(AggregateError::AggregateConflict) if attempt == 1 => {
+                    tracing::debug!(aggregate = A::TYPE, id, "conflicting append, deciding again");
+                }
+                Err(e) => return Err(map_error(e)),
+            }
+        }
+        self.outcome(A::TYPE, id, &command_id).await
+    }
+
+    async fn outcome(&self, aggregate_type: &str, id: &str, command_id: &str) -> Result<CommandOutcome, CommandError> {
+        let ours: Option<(i64, i64)> = sqlx::query_as(
+            "select sequence, global_position from events
+              where aggregate_type = $1 and aggregate_id = $2 and metadata ->> 'command_id' = $3
+              order by sequence desc limit 1",
+        )
+        .bind(aggregate_type)
+        .bind(id)
+        .bind(command_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(|e| CommandError::Unexpected(e.to_string()))?;
+        if let Some((version, position)) = ours {
+            return Ok(CommandOutcome {
+                id: id.to_string(),
+                version,
+                position: Some(position),
+            });
+        }
+        let version: i64 = sqlx::query_scalar(
+            "select coalesce(max(sequence), 0) from events where aggregate_type = $1 and aggregate_id = $2",
+        )
+        .bind(aggregate_type)
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| CommandError::Unexpected(e.to_string()))?;
+        Ok(CommandOutcome {
+            id: id.to_string(),
+            version,
+            position: None,
+        })
+    }
+}
+
+fn map_error(e: AggregateError<DomainError>) -> CommandError {
+    match e {
+        AggregateError::UserError(d) => CommandError::Domain(d),
+        AggregateError::AggregateConflict => CommandError::Conflict,
+        AggregateError::DatabaseConnectionError(e) => CommandError::Unavailable(e.to_string()),
+        AggregateError::DeserializationError(e) => CommandError::Unexpected(format!("stored event unreadable: {e}")),
+        AggregateError::UnexpectedError(e) => CommandError::Unexpected(e.to_string()),
+    }
+}

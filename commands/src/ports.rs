@@ -1,0 +1,103 @@
+//! Implementations of the domain's ports.
+//!
+//! Master data for a decision is read from the event store itself (the satker, unit kerja or
+//! jabatan aggregate is loaded), not from the master read model: a decision must not depend on
+//! how far a projector has got.
+
+use async_trait::async_trait;
+use cqrs_es::{AggregateContext, EventStore};
+use cqrs_es::persist::PersistedEventStore;
+use postgres_es::PostgresEventRepository;
+use sekretariat_domain::error::DomainError;
+use sekretariat_domain::master::jabatan::Jabatan;
+use sekretariat_domain::master::satker::Satker;
+use sekretariat_domain::master::unit_kerja::UnitKerja;
+use sekretariat_domain::ports::{Clock, JabatanInfo, MasterDataPort, SatkerInfo, UnitKerjaInfo};
+use sekretariat_domain::values::SatkerId;
+use sqlx::PgPool;
+use time::macros::offset;
+use uuid::Uuid;
+
+/// Reads master data by loading its aggregates from the event store.
+pub struct EventStoreMasterData {
+    satker: PersistedEventStore<PostgresEventRepository, Satker>,
+    unit_kerja: PersistedEventStore<PostgresEventRepository, UnitKerja>,
+    jabatan: PersistedEventStore<PostgresEventRepository, Jabatan>,
+}
+
+impl EventStoreMasterData {
+    pub fn new(pool: PgPool) -> Self {
+        Self {
+            satker: PersistedEventStore::new_event_store(PostgresEventRepository::new(pool.clone())),
+            unit_kerja: PersistedEventStore::new_event_store(PostgresEventRepository::new(pool.clone())),
+            jabatan: PersistedEventStore::new_event_store(PostgresEventRepository::new(pool)),
+        }
+    }
+}
+
+fn unavailable<E: std::fmt::Display>(what: &str) -> impl FnOnce(E) -> DomainError + '_ {
+    move |e| {
+        tracing::warn!(error = %e, what, "master data port failed");
+        DomainError::unavailable(
+            "data_master_tidak_tersedia",
+            format!("Data {what} tidak dapat dibaca saat ini. Silakan coba lagi."),
+        )
+    }
+}
+
+#[async_trait]
+impl MasterDataPort for EventStoreMasterData {
+    async fn satker(&self, id: &SatkerId) -> Result<Option<SatkerInfo>, DomainError> {
+        let mut ctx = self.satker.load_aggregate(id.as_str()).await.map_err(unavailable("satker"))?;
+        let s = ctx.aggregate();
+        Ok(s.kode().map(|kode| SatkerInfo {
+            id: kode.clone(),
+            nama: s.nama().to_string(),
+        }))
+    }
+
+    async fn unit_kerja(&self, id: Uuid) -> Result<Option<UnitKerjaInfo>, DomainError> {
+        let mut ctx = self
+            .unit_kerja
+            .load_aggregate(&id.to_string())
+            .await
+            .map_err(unavailable("unit kerja"))?;
+        let u = ctx.aggregate();
+        Ok(match (u.id(), u.satker_id(), u.nama()) {
+            (Some(id), Some(satker_id), Some(nama)) => Some(UnitKerjaInfo {
+                id,
+                satker_id: satker_id.clone(),
+                nama: nama.to_string(),
+            }),
+            _ => None,
+        })
+    }
+
+    async fn jabatan(&self, id: Uuid) -> Result<Option<JabatanInfo>, DomainError> {
+        let mut ctx = self
+            .jabatan
+            .load_aggregate(&id.to_string())
+            .await
+            .map_err(unavailable("jabatan"))?;
+        let j = ctx.aggregate();
+        Ok(match (j.id(), j.nama(), j.jenis(), j.kelompok_bup()) {
+            (Some(id), Some(nama), Some(jenis), Some(kelompok_bup)) => Some(JabatanInfo {
+                id,
+                nama: nama.to_string(),
+                jenis,
+                kelompok_bup,
+            }),
+            _ => None,
+        })
+    }
+}
+
+/// Today's date at the court: Western Indonesia Time (UTC+7), where every PA of this
+/// deployment sits. Deployments in WITA/WIT pass another clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn today(&self) -> time::Date {
+        time::OffsetDateTime::now_utc().to_offset(offset!(+7)).date()
+    }
+}

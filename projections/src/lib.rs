@@ -1,0 +1,13 @@
+#![forbid(unsafe_code)]
+//! The read side of Sekretariat PA: the projector runtime, one projector per read model, and
+//! the query functions the API serves from those read models (DESIGN §4).
+//!
+//! Nothing but a projector writes a read model. Each module has its own database (or, in tests
+//! and small installs, its own schema), reached through its own pool.
+
+pub mod kepegawaian;
+pub mod master;
+pub mod migrate;
+pub mod runtime;
+
+pub use runtime::{Position, ProjectionError, Projector, ProjectorRunner, ProjectorStatus, RunnerOptions, StoredEvent};

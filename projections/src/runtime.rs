@@ -1,0 +1,620 @@
+//! The projector runtime: gap-free ordered reads of the event store, checkpoints committed
+//! with the writes they cover, a lease so one instance runs each projector, wake-ups on
+//! append, and a hard stop at an event that cannot be applied (DESIGN §3, §4).
+//!
+//! Why `(tx_id, global_position)` and not `global_position` alone: the identity is allocated
+//! at insert, not at commit. A reader that has seen position 8 while the transaction holding
+//! position 7 is still open would move past 7 for ever. We read only events whose transaction
+//! is older than the oldest transaction still running (`pg_snapshot_xmin`), so everything we
+//! can see is final, and we order by the transaction first.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::postgres::{PgListener, PgPool};
+use sqlx::{PgConnection, Row};
+use time::OffsetDateTime;
+use tokio::sync::{Notify, watch};
+
+/// Channel of the event store's append trigger.
+pub const APPEND_CHANNEL: &str = "sekretariat_events";
+
+/// A position in the projectors' read order. Orders by transaction first.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Position {
+    /// The appending transaction's id (xid8, fits in i64 for the life of any cluster).
+    pub tx_id: i64,
+    /// The event's `global_position`.
+    pub global_position: i64,
+}
+
+/// An event as stored, with its place in the global order.
+#[derive(Debug, Clone)]
+pub struct StoredEvent {
+    pub position: Position,
+    pub aggregate_type: String,
+    pub aggregate_id: String,
+    pub sequence: i64,
+    pub event_type: String,
+    pub event_version: String,
+    pub payload: Value,
+    pub metadata: Value,
+    pub recorded_at: OffsetDateTime,
+}
+
+impl StoredEvent {
+    /// The payload of a cqrs-es event enum, which serde writes as `{"Variant": {...}}`.
+    pub fn variant_body(&self) -> Option<&Value> {
+        self.payload.as_object().and_then(|o| o.get(&self.event_type))
+    }
+
+    /// Deserializes the whole payload as the aggregate's event enum.
+    ///
+    /// # Errors
+    /// When the stored payload no longer matches the type (it needs an upcaster).
+    pub fn decode<E: serde::de::DeserializeOwned>(&self) -> Result<E, ProjectionError> {
+        serde_json::from_value(self.payload.clone()).map_err(|e| {
+            ProjectionError::Decode(format!(
+                "{} v{} ({}/{} #{}): {e}",
+                self.event_type,
+                self.event_version,
+                self.aggregate_type,
+                self.aggregate_id,
+                self.sequence
+            ))
+        })
+    }
+}
+
+/// Why a projector could not apply an event or a batch.
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectionError {
+    #[error("payload cannot be decoded: {0}")]
+    Decode(String),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// One read model builder. It sees every event in order and decides what concerns it.
+#[async_trait]
+pub trait Projector: Send + Sync + 'static {
+    /// Stable name: the checkpoint and lease key.
+    fn name(&self) -> &str;
+
+    /// Applies one event inside the batch transaction on the target database.
+    ///
+    /// # Errors
+    /// Any error stops the projector at this event; nothing after it is applied.
+    async fn apply(&self, conn: &mut PgConnection, event: &StoredEvent) -> Result<(), ProjectionError>;
+}
+
+/// What a projector is doing, for `/health` and metrics.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ProjectorState {
+    Starting,
+    /// Another instance holds the lease; this one waits.
+    Standby,
+    Running,
+    /// Stopped at an event it cannot apply; retried with back-off, never skipped.
+    Failed {
+        global_position: i64,
+        aggregate_type: String,
+        aggregate_id: String,
+        event_type: String,
+        error: String,
+    },
+    /// Could not reach a database; retried.
+    Unavailable { error: String },
+    Stopped,
+}
+
+/// Shared, cheaply readable status of one projector.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProjectorStatus {
+    pub name: String,
+    #[serde(flatten)]
+    pub state: ProjectorState,
+    pub checkpoint: Position,
+    pub events_applied: i64,
+    pub failures: u64,
+}
+
+/// Tuning of one runner.
+#[derive(Debug, Clone)]
+pub struct RunnerOptions {
+    pub batch_size: i64,
+    /// Longest sleep between reads when no notification arrives.
+    pub poll_interval: Duration,
+    /// How often a standby instance tries to take the lease.
+    pub lease_retry: Duration,
+    /// First and longest back-off after a failure.
+    pub backoff_min: Duration,
+    pub backoff_max: Duration,
+}
+
+impl Default for RunnerOptions {
+    fn default() -> Self {
+        Self {
+            batch_size: 500,
+            poll_interval: Duration::from_millis(500),
+            lease_retry: Duration::from_secs(2),
+            backoff_min: Duration::from_millis(200),
+            backoff_max: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Reads the next batch in safe order after `after`.
+///
+/// One statement, one snapshot: the xmin horizon and the rows come from the same snapshot.
+///
+/// # Errors
+/// Database errors.
+pub async fn read_batch(
+    source: &PgPool,
+    after: Position,
+    limit: i64,
+) -> Result<Vec<StoredEvent>, sqlx::Error> {
+    let rows = sqlx::query(
+        "select global_position, tx_id::text::bigint as tx_id, aggregate_type, aggregate_id,
+                sequence, event_type, event_version, payload, metadata, recorded_at
+           from events
+          where (tx_id, global_position) > ($1::bigint::text::xid8, $2::bigint)
+            and tx_id < pg_snapshot_xmin(pg_current_snapshot())
+          order by tx_id, global_position
+          limit $3",
+    )
+    .bind(after.tx_id)
+    .bind(after.global_position)
+    .bind(limit)
+    .fetch_all(source)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(StoredEvent {
+                position: Position {
+                    tx_id: r.try_get("tx_id")?,
+                    global_position: r.try_get("global_position")?,
+                },
+                aggregate_type: r.try_get("aggregate_type")?,
+                aggregate_id: r.try_get("aggregate_id")?,
+                sequence: r.try_get("sequence")?,
+                event_type: r.try_get("event_type")?,
+                event_version: r.try_get("event_version")?,
+                payload: r.try_get("payload")?,
+                metadata: r.try_get("metadata")?,
+                recorded_at: r.try_get("recorded_at")?,
+            })
+        })
+        .collect()
+}
+
+/// The position of the event with this `global_position`, if it exists.
+///
+/// # Errors
+/// Database errors.
+pub async fn position_of(source: &PgPool, global_position: i64) -> Result<Option<Position>, sqlx::Error> {
+    let row = sqlx::query("select tx_id::text::bigint as tx_id from events where global_position = $1")
+        .bind(global_position)
+        .fetch_optional(source)
+        .await?;
+    row.map(|r| {
+        Ok(Position {
+            tx_id: r.try_get("tx_id")?,
+            global_position,
+        })
+    })
+    .transpose()
+}
+
+/// How many stored events come after `after` (visible or not yet safe): the projector's lag.
+///
+/// # Errors
+/// Database errors.
+pub async fn events_after(source: &PgPool, after: Position) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "select count(*) from events where (tx_id, global_position) > ($1::bigint::text::xid8, $2::bigint)",
+    )
+    .bind(after.tx_id)
+    .bind(after.global_position)
+    .fetch_one(source)
+    .await
+}
+
+/// Reads a projector's checkpoint on its target database (zero when it never ran).
+///
+/// # Errors
+/// Database errors.
+pub async fn read_checkpoint<'e, E>(executor: E, name: &str) -> Result<(Position, i64), sqlx::Error>
+where
+    E: sqlx::PgExecutor<'e>,
+{
+    let row = sqlx::query(
+        "select tx_id::text::bigint as tx_id, global_position, events_applied
+           from projector_checkpoints where name = $1",
+    )
+    .bind(name)
+    .fetch_optional(executor)
+    .await?;
+    match row {
+        None => Ok((Position::default(), 0)),
+        Some(r) => Ok((
+            Position {
+                tx_id: r.try_get("tx_id")?,
+                global_position: r.try_get("global_position")?,
+            },
+            r.try_get("events_applied")?,
+        )),
+    }
+}
+
+/// Waits until the projector `name` on `target` has applied the event at `global_position`.
+/// Returns `Ok(None)` when no such event exists, `Ok(Some(false))` on time-out.
+///
+/// # Errors
+/// Database errors.
+pub async fn wait_for_position(
+    source: &PgPool,
+    target: &PgPool,
+    name: &str,
+    global_position: i64,
+    timeout: Duration,
+) -> Result<Option<bool>, sqlx::Error> {
+    let Some(wanted) = position_of(source, global_position).await? else {
+        return Ok(None);
+    };
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let (checkpoint, _) = read_checkpoint(target, name).await?;
+        if checkpoint >= wanted {
+            return Ok(Some(true));
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Ok(Some(false));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Outcome of applying one batch.
+enum BatchOutcome {
+    /// Applied this many events; the checkpoint moved.
+    Applied(usize),
+    /// Another instance moved the checkpoint first; nothing was written.
+    Raced,
+}
+
+/// Runs one projector against one source (event store) and one target (read database).
+pub struct ProjectorRunner {
+    projector: Arc<dyn Projector>,
+    source: PgPool,
+    target: PgPool,
+    options: RunnerOptions,
+    wake: Arc<Notify>,
+    status: watch::Sender<ProjectorStatus>,
+}
+
+impl ProjectorRunner {
+    pub fn new(projector: Arc<dyn Projector>, source: PgPool, target: PgPool, options: RunnerOptions) -> Self {
+        let status = watch::Sender::new(ProjectorStatus {
+            name: projector.name().to_string(),
+            state: ProjectorState::Starting,
+            checkpoint: Position::default(),
+            events_applied: 0,
+            failures: 0,
+        });
+        Self {
+            projector,
+            source,
+            target,
+            options,
+            wake: Arc::new(Notify::new()),
+            status,
+        }
+    }
+
+    /// Share a wake-up signal (from [`spawn_append_listener`]) with other runners.
+    #[must_use]
+    pub fn with_wake(mut self, wake: Arc<Notify>) -> Self {
+        self.wake = wake;
+        self
+    }
+
+    pub fn name(&self) -> &str {
+        self.projector.name()
+    }
+
+    /// A receiver of this runner's status.
+    pub fn status(&self) -> watch::Receiver<ProjectorStatus> {
+        self.status.subscribe()
+    }
+
+    pub fn target(&self) -> &PgPool {
+        &self.target
+    }
+
+    /// Applies batches until nothing more is visible. Used by tests, rebuilds and one-shot
+    /// tools; the long-running loop is [`ProjectorRunner::run`]. Takes no lease.
+    ///
+    /// # Errors
+    /// The first failure, with the event it stopped at.
+    pub async fn catch_up(&self) -> Result<u64, ProjectionError> {
+        let mut total = 0u64;
+        loop {
+            match self.step().await? {
+                BatchOutcome::Applied(0) => return Ok(total),
+                BatchOutcome::Applied(n) => total += n as u64,
+                BatchOutcome::Raced => {}
+            }
+        }
+    }
+
+    /// Runs until `shutdown` turns true: lease, read, apply, commit, wait for a wake-up.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let name = self.projector.name().to_string();
+        let mut backoff = self.options.backoff_min;
+        let mut lease: Option<sqlx::pool::PoolConnection<sqlx::Postgres>> = None;
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            // 1. The lease: one instance per projector and target schema.
+            if lease.is_none() {
+                match self.try_lease().await {
+                    Ok(Some(conn)) => {
+                        tracing::info!(projector = %name, "lease taken");
+                        lease = Some(conn);
+                    }
+                    Ok(None) => {
+                        self.set_state(ProjectorState::Standby);
+                        if wait_or_shutdown(&mut shutdown, self.options.lease_retry, None).await {
+                            break;
+                        }
+                        continue;
+                    }
+                    Err(e) => {
+                        self.unavailable(&name, &e);
+                        if wait_or_shutdown(&mut shutdown, backoff, None).await {
+                            break;
+                        }
+                        backoff = (backoff * 2).min(self.options.backoff_max);
+                        continue;
+                    }
+                }
+            }
+            // Arm the wake-up before reading, so an append between read and wait is not lost.
+            let notified = self.wake.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            match self.step().await {
+                Ok(BatchOutcome::Applied(0)) => {
+                    self.set_state(ProjectorState::Running);
+                    backoff = self.options.backoff_min;
+                    if wait_or_shutdown(&mut shutdown, self.options.poll_interval, Some(notified)).await {
+                        break;
+                    }
+                }
+                Ok(_) => {
+                    self.set_state(ProjectorState::Running);
+                    backoff = self.options.backoff_min;
+                }
+                Err(e) => {
+                    // Stopped at an event (state already says which) or a database is down.
+                    // The lease connection may be the broken one: drop it and take it anew.
+                    if let ProjectionError::Database(db) = &e {
+                        self.unavailable(&name, db);
+                        lease = None;
+                    }
+                    if wait_or_shutdown(&mut shutdown, backoff, None).await {
+                        break;
+                    }
+                    backoff = (backoff * 2).min(self.options.backoff_max);
+                }
+            }
+        }
+        drop(lease);
+        self.set_state(ProjectorState::Stopped);
+        tracing::info!(projector = %name, "stopped");
+    }
+
+    fn set_state(&self, state: ProjectorState) {
+        self.status.send_if_modified(|s| {
+            if s.state == state {
+                false
+            } else {
+                s.state = state;
+                true
+            }
+        });
+    }
+
+    fn unavailable(&self, name: &str, e: &sqlx::Error) {
+        tracing::warn!(projector = %name, error = %e, "projector cannot reach a database");
+        self.status.send_modify(|s| {
+            s.state = ProjectorState::Unavailable { error: e.to_string() };
+            s.failures += 1;
+        });
+    }
+
+    /// Session advisory lock on a connection taken out of the pool and held while running.
+    /// The key includes the schema, so tests in their own schemas do not contend.
+    async fn try_lease(&self) -> Result<Option<sqlx::pool::PoolConnection<sqlx::Postgres>>, sqlx::Error> {
+        let mut conn = self.target.acquire().await?;
+        let got: bool = sqlx::query_scalar(
+            "select pg_try_advisory_lock(hashtextextended('projector:' || current_schema() || ':' || $1, 0))",
+        )
+        .bind(self.projector.name())
+        .fetch_one(&mut *conn)
+        .await?;
+        Ok(got.then_some(conn))
+    }
+
+    /// Reads one batch after the checkpoint and applies it with the new checkpoint in one
+    /// transaction. The checkpoint is read without a lock, events are fetched, and only then
+    /// the target transaction locks the checkpoint row and checks it did not move: the
+    /// target transaction stays short and takes its xid after the read.
+    async fn step(&self) -> Result<BatchOutcome, ProjectionError> {
+        let name = self.projector.name();
+        let (checkpoint, _) = read_checkpoint(&self.target, name).await?;
+        let batch = read_batch(&self.source, checkpoint, self.options.batch_size).await?;
+        if batch.is_empty() {
+            self.status.send_if_modified(|s| {
+                let changed = s.checkpoint != checkpoint;
+                s.checkpoint = checkpoint;
+                changed
+            });
+            return Ok(BatchOutcome::Applied(0));
+        }
+        match self.apply_batch(checkpoint, &batch).await? {
+            Ok(outcome) => Ok(outcome),
+            Err((index, error)) => {
+                // Commit what came before the bad event, then stop at it.
+                if index > 0 {
+                    self.apply_batch(checkpoint, &batch[..index]).await?.map_err(|(_, e)| e)?;
+                }
+                let event = &batch[index];
+                tracing::error!(
+                    projector = %name,
+                    global_position = event.position.global_position,
+                    aggregate_type = %event.aggregate_type,
+                    aggregate_id = %event.aggregate_id,
+                    event_type = %event.event_type,
+                    error = %error,
+                    "projector stopped at an event it cannot apply"
+                );
+                self.status.send_modify(|s| {
+                    s.state = ProjectorState::Failed {
+                        global_position: event.position.global_position,
+                        aggregate_type: event.aggregate_type.clone(),
+                        aggregate_id: event.aggregate_id.clone(),
+                        event_type: event.event_type.clone(),
+                        error: error.to_string(),
+                    };
+                    s.failures += 1;
+                });
+                Err(error)
+            }
+        }
+    }
+
+    /// `Ok(Err((i, e)))`: event `i` failed and the transaction was rolled back.
+    async fn apply_batch(
+        &self,
+        expected: Position,
+        batch: &[StoredEvent],
+    ) -> Result<Result<BatchOutcome, (usize, ProjectionError)>, ProjectionError> {
+        let name = self.projector.name();
+        let mut tx = self.target.begin().await?;
+        sqlx::query("insert into projector_checkpoints (name) values ($1) on conflict (name) do nothing")
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+        let current: (i64, i64) = sqlx::query_as(
+            "select tx_id::text::bigint, global_position from projector_checkpoints
+              where name = $1 for update",
+        )
+        .bind(name)
+        .fetch_one(&mut *tx)
+        .await?;
+        if (Position { tx_id: current.0, global_position: current.1 }) != expected {
+            tx.rollback().await?;
+            return Ok(Ok(BatchOutcome::Raced));
+        }
+        for (i, event) in batch.iter().enumerate() {
+            if let Err(e) = self.projector.apply(&mut tx, event).await {
+                tx.rollback().await?;
+                return Ok(Err((i, e)));
+            }
+        }
+        let last = batch.last().map(|e| e.position).unwrap_or(expected);
+        let applied: i64 = sqlx::query_scalar(
+            "update projector_checkpoints
+                set tx_id = $2::bigint::text::xid8, global_position = $3,
+                    events_applied = events_applied + $4, updated_at = now()
+              where name = $1
+          returning events_applied",
+        )
+        .bind(name)
+        .bind(last.tx_id)
+        .bind(last.global_position)
+        .bind(batch.len() as i64)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        self.status.send_modify(|s| {
+            s.checkpoint = last;
+            s.events_applied = applied;
+        });
+        Ok(Ok(BatchOutcome::Applied(batch.len())))
+    }
+}
+
+/// Sleeps for `timeout`, or until notified, or until shutdown. True when shutting down.
+async fn wait_or_shutdown(
+    shutdown: &mut watch::Receiver<bool>,
+    timeout: Duration,
+    notified: Option<std::pin::Pin<&mut tokio::sync::futures::Notified<'_>>>,
+) -> bool {
+    let wake = async {
+        match notified {
+            Some(n) => n.await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::time::sleep(timeout) => {}
+        _ = wake => {}
+        r = shutdown.changed() => { if r.is_err() { return true; } }
+    }
+    *shutdown.borrow()
+}
+
+/// LISTENs on the event store's append channel and wakes every runner sharing `wake`.
+/// Reconnects on loss (sqlx's listener does) and keeps polling as the fallback meanwhile.
+pub fn spawn_append_listener(
+    source: PgPool,
+    wake: Arc<Notify>,
+    mut shutdown: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let mut listener = match PgListener::connect_with(&source).await {
+                Ok(l) => l,
+                Err(e) => {
+                    tracing::warn!(error = %e, "append listener cannot connect; polling only");
+                    if wait_or_shutdown(&mut shutdown, Duration::from_secs(5), None).await {
+                        return;
+                    }
+                    continue;
+                }
+            };
+            if let Err(e) = listener.listen(APPEND_CHANNEL).await {
+                tracing::warn!(error = %e, "LISTEN failed; polling only");
+                if wait_or_shutdown(&mut shutdown, Duration::from_secs(5), None).await {
+                    return;
+                }
+                continue;
+            }
+            loop {
+                tokio::select! {
+                    msg = listener.recv() => match msg {
+                        Ok(_) => wake.notify_waiters(),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "append listener lost; reconnecting");
+                            break;
+                        }
+                    },
+                    r = shutdown.changed() => {
+                        if r.is_err() || *shutdown.borrow() { return; }
+                    }
+                }
+            }
+        }
+    })
+}

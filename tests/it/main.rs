@@ -1,0 +1,5 @@
+//! The one integration test binary: event store, projector runtime and black-box HTTP tests,
+//! all on the real PostgreSQL, each test in its own schemas.
+
+mod api;
+mod runtime;
