@@ -19,4 +19,9 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "== cargo test"
-cargo test --workspace --locked
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+cargo test --workspace --locked 2>&1 | tee "$log"
+# One closing line for the whole suite (cargo prints one per test binary, the last often a
+# doc-test run of zero).
+awk '/^test result:/ { p += $4; f += $6; s += $8 } END { printf "\nsuite: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"

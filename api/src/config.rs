@@ -32,7 +32,9 @@ impl std::fmt::Debug for DatabaseConfig {
                 o.get_host(),
                 o.get_port(),
                 o.get_database().unwrap_or(""),
-                search_path_of(o).map(|s| format!(" (schema {s})")).unwrap_or_default()
+                search_path_of(o)
+                    .map(|s| format!(" (schema {s})"))
+                    .unwrap_or_default()
             )
         };
         let mut d = f.debug_struct("DatabaseConfig");
@@ -67,15 +69,31 @@ pub fn search_path_of(options: &PgConnectOptions) -> Option<String> {
     let idx = opts.find("search_path=")?;
     let rest = &opts[idx + "search_path=".len()..];
     let value: String = rest.chars().take_while(|c| !c.is_whitespace()).collect();
-    let first = value.split(',').next()?.trim().trim_matches('"').to_string();
+    let first = value
+        .split(',')
+        .next()?
+        .trim()
+        .trim_matches('"')
+        .to_string();
     (!first.is_empty()).then_some(first)
+}
+
+/// A value that must not reach a log: `Debug` prints `***`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret<T>(pub T);
+
+impl<T> std::fmt::Debug for Secret<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
 }
 
 /// Everything the server needs.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub databases: DatabaseConfig,
-    pub redis_url: Option<String>,
+    /// May hold a password.
+    pub redis_url: Option<Secret<String>>,
     pub auth: AuthConfig,
     /// True when no JWKS URL was configured: the local development key is trusted.
     pub dev_auth: bool,
@@ -86,7 +104,9 @@ pub struct Settings {
 }
 
 fn env(vars: &HashMap<String, String>, key: &str) -> Option<String> {
-    vars.get(key).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+    vars.get(key)
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
 }
 
 impl Settings {
@@ -103,12 +123,15 @@ impl Settings {
     /// # Errors
     /// A malformed URL or address, named by its variable.
     pub fn from_vars(vars: &HashMap<String, String>) -> anyhow::Result<Self> {
-        let base_url = env(vars, "SEKRETARIAT_DATABASE_URL").unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        let base = PgConnectOptions::from_str(&base_url).context("SEKRETARIAT_DATABASE_URL is not a PostgreSQL URL")?;
+        let base_url = env(vars, "SEKRETARIAT_DATABASE_URL")
+            .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let base = PgConnectOptions::from_str(&base_url)
+            .context("SEKRETARIAT_DATABASE_URL is not a PostgreSQL URL")?;
         let module_options = |name: &str| -> anyhow::Result<PgConnectOptions> {
             let key = format!("SEKRETARIAT_DB_{}_URL", name.to_uppercase());
             let opts = match env(vars, &key) {
-                Some(url) => PgConnectOptions::from_str(&url).with_context(|| format!("{key} is not a PostgreSQL URL"))?,
+                Some(url) => PgConnectOptions::from_str(&url)
+                    .with_context(|| format!("{key} is not a PostgreSQL URL"))?,
                 None => base.clone().database(&format!("db_{name}")),
             };
             // A projector or rebuild transaction left open would hold back every projector
@@ -122,7 +145,8 @@ impl Settings {
         for m in Module::ALL {
             modules.insert(m, module_options(m.name())?);
         }
-        let data_dir = PathBuf::from(env(vars, "SEKRETARIAT_DATA_DIR").unwrap_or_else(|| "data".into()));
+        let data_dir =
+            PathBuf::from(env(vars, "SEKRETARIAT_DATA_DIR").unwrap_or_else(|| "data".into()));
         let jwks = env(vars, "SEKRETARIAT_AUTH_JWKS_URL");
         let dev_auth = jwks.is_none();
         let jwks_url = match jwks {
@@ -133,7 +157,10 @@ impl Settings {
                 format!("file://{}", abs.display())
             }
         };
-        if !(jwks_url.starts_with("http://") || jwks_url.starts_with("https://") || jwks_url.starts_with("file://")) {
+        if !(jwks_url.starts_with("http://")
+            || jwks_url.starts_with("https://")
+            || jwks_url.starts_with("file://"))
+        {
             bail!("SEKRETARIAT_AUTH_JWKS_URL must start with http://, https:// or file://");
         }
         let listen: SocketAddr = env(vars, "SEKRETARIAT_LISTEN")
@@ -141,16 +168,23 @@ impl Settings {
             .parse()
             .context("SEKRETARIAT_LISTEN is not an address like 127.0.0.1:8080")?;
         let min_position_timeout = match env(vars, "SEKRETARIAT_MIN_POSITION_TIMEOUT_MS") {
-            Some(ms) => Duration::from_millis(ms.parse().context("SEKRETARIAT_MIN_POSITION_TIMEOUT_MS is not a number")?),
+            Some(ms) => Duration::from_millis(
+                ms.parse()
+                    .context("SEKRETARIAT_MIN_POSITION_TIMEOUT_MS is not a number")?,
+            ),
             None => Duration::from_secs(5),
         };
         Ok(Self {
-            databases: DatabaseConfig { eventstore, modules },
-            redis_url: env(vars, "SEKRETARIAT_REDIS_URL"),
+            databases: DatabaseConfig {
+                eventstore,
+                modules,
+            },
+            redis_url: env(vars, "SEKRETARIAT_REDIS_URL").map(Secret),
             auth: AuthConfig {
                 jwks_url,
                 issuer: env(vars, "SEKRETARIAT_AUTH_ISSUER").unwrap_or_else(|| DEV_ISSUER.into()),
-                audience: env(vars, "SEKRETARIAT_AUTH_AUDIENCE").unwrap_or_else(|| DEV_AUDIENCE.into()),
+                audience: env(vars, "SEKRETARIAT_AUTH_AUDIENCE")
+                    .unwrap_or_else(|| DEV_AUDIENCE.into()),
                 leeway_secs: 30,
             },
             dev_auth,
@@ -169,7 +203,10 @@ mod tests {
     fn defaults_point_every_module_at_its_own_database_on_local_postgres() {
         let s = Settings::from_vars(&HashMap::new()).unwrap();
         assert_eq!(s.databases.eventstore.get_database(), Some("db_eventstore"));
-        assert_eq!(s.databases.module(Module::Kepegawaian).get_database(), Some("db_kepegawaian"));
+        assert_eq!(
+            s.databases.module(Module::Kepegawaian).get_database(),
+            Some("db_kepegawaian")
+        );
         assert_eq!(s.databases.eventstore.get_host(), "127.0.0.1");
         assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
         assert!(s.dev_auth);
@@ -184,7 +221,10 @@ mod tests {
             "postgres://postgres@127.0.0.1/test?options=-csearch_path%3Dt_master".to_string(),
         );
         let s = Settings::from_vars(&vars).unwrap();
-        assert_eq!(search_path_of(s.databases.module(Module::Master)).as_deref(), Some("t_master"));
+        assert_eq!(
+            search_path_of(s.databases.module(Module::Master)).as_deref(),
+            Some("t_master")
+        );
         assert_eq!(search_path_of(s.databases.module(Module::Umum)), None);
     }
 
@@ -199,8 +239,20 @@ mod tests {
     #[test]
     fn debug_output_hides_passwords() {
         let mut vars = HashMap::new();
-        vars.insert("SEKRETARIAT_DATABASE_URL".to_string(), "postgres://app:s3cret@db:5432/x".to_string());
+        vars.insert(
+            "SEKRETARIAT_DATABASE_URL".to_string(),
+            "postgres://app:s3cret@db:5432/x".to_string(),
+        );
+        vars.insert(
+            "SEKRETARIAT_REDIS_URL".to_string(),
+            "redis://:r3dis@cache:6379".to_string(),
+        );
         let s = Settings::from_vars(&vars).unwrap();
-        assert!(!format!("{s:?}").contains("s3cret"));
+        let shown = format!("{s:?}");
+        assert!(
+            !shown.contains("s3cret") && !shown.contains("r3dis"),
+            "{shown}"
+        );
+        assert!(shown.contains("app@db:5432/db_master"), "{shown}");
     }
 }

@@ -30,14 +30,20 @@ pub async fn ensure_database(options: &PgConnectOptions) -> anyhow::Result<()> {
                 .connect()
                 .await
                 .with_context(|| format!("connecting to the server to create database {name}"))?;
-            match admin.execute(format!("create database {}", quote_ident(&name)).as_str()).await {
+            match admin
+                .execute(format!("create database {}", quote_ident(&name)).as_str())
+                .await
+            {
                 Ok(_) => tracing::info!(database = %name, "database created"),
                 // Created concurrently by another process: fine.
                 Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42P04") => {}
                 Err(e) => return Err(e).with_context(|| format!("creating database {name}")),
             }
             admin.close().await.ok();
-            options.connect().await.with_context(|| format!("connecting to {name}"))?
+            options
+                .connect()
+                .await
+                .with_context(|| format!("connecting to {name}"))?
         }
         Err(e) => return Err(e).with_context(|| format!("connecting to database {name}")),
     };
@@ -51,7 +57,10 @@ pub async fn ensure_database(options: &PgConnectOptions) -> anyhow::Result<()> {
 }
 
 async fn owner_pool(options: &PgConnectOptions) -> anyhow::Result<PgPool> {
-    Ok(PgPoolOptions::new().max_connections(2).connect_with(options.clone()).await?)
+    Ok(PgPoolOptions::new()
+        .max_connections(2)
+        .connect_with(options.clone())
+        .await?)
 }
 
 /// Creates what is missing and runs every database's migrations.

@@ -88,7 +88,11 @@ pub async fn load(bus: &CommandBus) -> anyhow::Result<DemoSummary> {
     for u in &fx.unit_kerja {
         let id = demo_id("unit", &u.key);
         let induk_id = match &u.induk {
-            Some(k) => Some(*units.get(k).ok_or_else(|| anyhow!("unit {} names unknown induk {k}", u.key))?),
+            Some(k) => Some(
+                *units
+                    .get(k)
+                    .ok_or_else(|| anyhow!("unit {} names unknown induk {k}", u.key))?,
+            ),
             None => None,
         };
         last = bus
@@ -132,16 +136,33 @@ pub async fn load(bus: &CommandBus) -> anyhow::Result<DemoSummary> {
     }
     for p in &fx.pegawai {
         let mut p = p.clone();
-        let obj = p.as_object_mut().ok_or_else(|| anyhow!("demo pegawai is not an object"))?;
-        let nip = obj.get("nip").and_then(|v| v.as_str()).unwrap_or_default().to_string();
-        let unit_key = obj.remove("unit_kerja").and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-        let jabatan_key = obj.remove("jabatan").and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-        let unit = units.get(&unit_key).ok_or_else(|| anyhow!("pegawai {nip}: unknown unit {unit_key}"))?;
-        let jab = jabatan.get(&jabatan_key).ok_or_else(|| anyhow!("pegawai {nip}: unknown jabatan {jabatan_key}"))?;
+        let obj = p
+            .as_object_mut()
+            .ok_or_else(|| anyhow!("demo pegawai is not an object"))?;
+        let nip = obj
+            .get("nip")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string();
+        let unit_key = obj
+            .remove("unit_kerja")
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let jabatan_key = obj
+            .remove("jabatan")
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let unit = units
+            .get(&unit_key)
+            .ok_or_else(|| anyhow!("pegawai {nip}: unknown unit {unit_key}"))?;
+        let jab = jabatan
+            .get(&jabatan_key)
+            .ok_or_else(|| anyhow!("pegawai {nip}: unknown jabatan {jabatan_key}"))?;
         obj.insert("unit_kerja_id".into(), unit.to_string().into());
         obj.insert("jabatan_id".into(), jab.to_string().into());
         obj.insert("satker_id".into(), kode.as_str().into());
-        let body: DaftarkanBody = serde_json::from_value(p).with_context(|| format!("demo pegawai {nip}"))?;
+        let body: DaftarkanBody =
+            serde_json::from_value(p).with_context(|| format!("demo pegawai {nip}"))?;
         let data = body
             .try_into_domain()
             .map_err(|e| anyhow!("demo pegawai {nip}: {e} {:?}", e.errors))?;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
-use futures::future::{LocalBoxFuture, FutureExt};
+use futures::future::{FutureExt, LocalBoxFuture};
 use sekretariat_commands::CommandMetadata;
 use sekretariat_domain::error::DomainError;
 use sqlx::PgPool;
@@ -33,30 +33,42 @@ fn json_problem(err: &JsonPayloadError) -> Problem {
             "unsupported_media_type",
             "Isi permintaan harus berupa JSON (Content-Type: application/json).",
         ),
-        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => Problem::new(
-            actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            format!("Isi permintaan melebihi batas {} KB.", JSON_LIMIT / 1024),
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            Problem::new(
+                actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("Isi permintaan melebihi batas {} KB.", JSON_LIMIT / 1024),
+            )
+        }
+        JsonPayloadError::Deserialize(e) if e.is_data() => Problem::bad_request(
+            "invalid_body",
+            format!("Isi permintaan tidak sesuai bentuk yang diharapkan: {e}"),
         ),
-        JsonPayloadError::Deserialize(e) if e.is_data() => {
-            Problem::bad_request("invalid_body", format!("Isi permintaan tidak sesuai bentuk yang diharapkan: {e}"))
-        }
-        JsonPayloadError::Deserialize(e) => {
-            Problem::bad_request("malformed_json", format!("Isi permintaan bukan JSON yang valid: {e}"))
-        }
+        JsonPayloadError::Deserialize(e) => Problem::bad_request(
+            "malformed_json",
+            format!("Isi permintaan bukan JSON yang valid: {e}"),
+        ),
         _ => Problem::bad_request("invalid_body", "Isi permintaan tidak dapat dibaca."),
     }
 }
 
 pub fn path_config() -> web::PathConfig {
     web::PathConfig::default().error_handler(|err: PathError, _req| {
-        Problem::bad_request("invalid_path", format!("Parameter alamat tidak valid: {err}")).into()
+        Problem::bad_request(
+            "invalid_path",
+            format!("Parameter alamat tidak valid: {err}"),
+        )
+        .into()
     })
 }
 
 pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|err: QueryPayloadError, _req| {
-        Problem::bad_request("invalid_query", format!("Parameter kueri tidak valid: {err}")).into()
+        Problem::bad_request(
+            "invalid_query",
+            format!("Parameter kueri tidak valid: {err}"),
+        )
+        .into()
     })
 }
 
@@ -129,7 +141,11 @@ impl Fields {
 
     /// `Err(422)` when any field failed.
     pub fn finish(self) -> Result<(), Problem> {
-        if self.errors.is_empty() { Ok(()) } else { Err(validation(self.errors)) }
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(validation(self.errors))
+        }
     }
 }
 
@@ -191,9 +207,16 @@ pub async fn wait_for(
         return Ok(());
     };
     if position <= 0 {
-        return Err(Problem::bad_request("invalid_min_position", "min_position harus bilangan bulat positif."));
+        return Err(Problem::bad_request(
+            "invalid_min_position",
+            "min_position harus bilangan bulat positif.",
+        ));
     }
-    match sekretariat_projections::runtime::wait_for_position(eventstore, target, projector, position, timeout).await {
+    match sekretariat_projections::runtime::wait_for_position(
+        eventstore, target, projector, position, timeout,
+    )
+    .await
+    {
         Ok(Some(true)) => Ok(()),
         Ok(Some(false)) => Err(Problem::unavailable(
             "read_model_behind",

@@ -12,7 +12,11 @@ use sekretariat_api::startup::{Application, BuildOptions};
 use sekretariat_api::{db, demo, telemetry};
 
 #[derive(Parser)]
-#[command(name = "sekretariat", version, about = "Sekretariat PA: back office Pengadilan Agama")]
+#[command(
+    name = "sekretariat",
+    version,
+    about = "Sekretariat PA: back office Pengadilan Agama"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -54,7 +58,9 @@ enum Command {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(run(cli))
 }
 
@@ -94,7 +100,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             hours,
         } => {
             if !settings.dev_auth {
-                bail!("SEKRETARIAT_AUTH_JWKS_URL is set: the server does not trust the development key");
+                bail!(
+                    "SEKRETARIAT_AUTH_JWKS_URL is set: the server does not trust the development key"
+                );
             }
             let mut parsed = Vec::new();
             for r in &roles {

@@ -20,34 +20,56 @@ pub struct FieldError {
     pub detail: String,
 }
 
-/// A problem+json response body.
-#[derive(Debug, Clone, Serialize)]
+/// A problem+json response body. `type` and `title` are derived from `code` and `status`
+/// when serialized (kept out of the struct so `Result<_, Problem>` stays small).
+#[derive(Debug, Clone)]
 pub struct Problem {
-    #[serde(rename = "type")]
-    pub type_uri: String,
-    pub title: String,
     pub status: u16,
     pub detail: String,
     pub code: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
-    /// Seconds, sent as `Retry-After` too (503, 429).
-    #[serde(skip)]
-    pub retry_after: Option<u64>,
-    #[serde(skip)]
+    /// Seconds, sent as `Retry-After` (503, 429).
+    pub retry_after: Option<u32>,
     pub www_authenticate: bool,
+}
+
+/// The wire form.
+#[derive(Serialize)]
+struct Body<'a> {
+    #[serde(rename = "type")]
+    type_uri: String,
+    title: &'a str,
+    status: u16,
+    detail: &'a str,
+    code: &'a str,
+    #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
+    errors: &'a [FieldError],
+}
+
+impl Serialize for Problem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        Body {
+            type_uri: format!(
+                "https://sekretariat-pa.local/problems/{}",
+                self.code.replace('_', "-")
+            ),
+            title: self.status_code().canonical_reason().unwrap_or("Error"),
+            status: self.status,
+            detail: &self.detail,
+            code: &self.code,
+            errors: &self.errors,
+        }
+        .serialize(serializer)
+    }
 }
 
 impl Problem {
     /// A problem with the given status, stable code and Indonesian detail.
     pub fn new(status: StatusCode, code: impl Into<String>, detail: impl Into<String>) -> Self {
-        let code = code.into();
         Self {
-            type_uri: format!("https://sekretariat-pa.local/problems/{}", code.replace('_', "-")),
-            title: status.canonical_reason().unwrap_or("Error").to_string(),
             status: status.as_u16(),
             detail: detail.into(),
-            code,
+            code: code.into(),
             errors: Vec::new(),
             retry_after: None,
             www_authenticate: false,
@@ -80,7 +102,11 @@ impl Problem {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
     }
 
-    pub fn unavailable(code: impl Into<String>, detail: impl Into<String>, retry_after: u64) -> Self {
+    pub fn unavailable(
+        code: impl Into<String>,
+        detail: impl Into<String>,
+        retry_after: u32,
+    ) -> Self {
         let mut p = Self::new(StatusCode::SERVICE_UNAVAILABLE, code, detail);
         p.retry_after = Some(retry_after);
         p

@@ -13,7 +13,9 @@ use sekretariat_domain::ports::Clock;
 use sekretariat_projections::kepegawaian::KepegawaianProjector;
 use sekretariat_projections::master::MasterProjector;
 use sekretariat_projections::migrate::Module;
-use sekretariat_projections::runtime::{Projector, ProjectorRunner, RunnerOptions, spawn_append_listener};
+use sekretariat_projections::runtime::{
+    Projector, ProjectorRunner, RunnerOptions, spawn_append_listener,
+};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 use tracing_actix_web::TracingLogger;
@@ -80,7 +82,8 @@ impl Application {
     /// address that cannot be bound.
     pub async fn build(settings: Settings, options: BuildOptions) -> anyhow::Result<Self> {
         if settings.dev_auth {
-            let keys = ensure_dev_keys(&settings.data_dir.join("dev-keys")).context("creating the development key")?;
+            let keys = ensure_dev_keys(&settings.data_dir.join("dev-keys"))
+                .context("creating the development key")?;
             tracing::warn!(
                 jwks = %keys.jwks_path.display(),
                 "SEKRETARIAT_AUTH_JWKS_URL is not set: trusting the local development key (not for production)"
@@ -91,7 +94,11 @@ impl Application {
 
         let (shutdown, shutdown_rx) = watch::channel(false);
         let wake = Arc::new(Notify::new());
-        let mut tasks = vec![spawn_append_listener(pools.eventstore.clone(), wake.clone(), shutdown_rx.clone())];
+        let mut tasks = vec![spawn_append_listener(
+            pools.eventstore.clone(),
+            wake.clone(),
+            shutdown_rx.clone(),
+        )];
         let mut statuses = Vec::new();
         for (module, projector) in projectors() {
             let runner = ProjectorRunner::new(
@@ -113,7 +120,8 @@ impl Application {
             projectors: statuses,
         });
         let auth = web::Data::new(Authenticator::new(settings.auth.clone()));
-        let listener = TcpListener::bind(settings.listen).with_context(|| format!("binding {}", settings.listen))?;
+        let listener = TcpListener::bind(settings.listen)
+            .with_context(|| format!("binding {}", settings.listen))?;
         let port = listener.local_addr()?.port();
         let mut server = HttpServer::new(move || {
             App::new()
@@ -176,13 +184,14 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = ctrl_c.await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}

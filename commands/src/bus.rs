@@ -82,7 +82,9 @@ impl CommandBus {
             unit_kerja: new_cqrs(&pool, services.clone()),
             jabatan: new_cqrs(&pool, services.clone()),
             pegawai: new_cqrs(&pool, services),
-            pegawai_store: PersistedEventStore::new_event_store(PostgresEventRepository::new(pool.clone())),
+            pegawai_store: PersistedEventStore::new_event_store(PostgresEventRepository::new(
+                pool.clone(),
+            )),
             pool,
         })
     }
@@ -97,7 +99,11 @@ impl CommandBus {
     /// # Errors
     /// The event store cannot be read.
     pub async fn load_pegawai(&self, nip: &str) -> Result<Option<Pegawai>, CommandError> {
-        let mut ctx = self.pegawai_store.load_aggregate(nip).await.map_err(map_error)?;
+        let mut ctx = self
+            .pegawai_store
+            .load_aggregate(nip)
+            .await
+            .map_err(map_error)?;
         let p = std::mem::take(ctx.aggregate());
         Ok(p.is_terdaftar().then_some(p))
     }
@@ -122,10 +128,17 @@ impl CommandBus {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match cqrs.execute_with_metadata(id, command.clone(), metadata.clone()).await {
+            match cqrs
+                .execute_with_metadata(id, command.clone(), metadata.clone())
+                .await
+            {
                 Ok(()) => break,
                 Err(AggregateError::AggregateConflict) if attempt == 1 => {
-                    tracing::debug!(aggregate = A::TYPE, id, "conflicting append, deciding again");
+                    tracing::debug!(
+                        aggregate = A::TYPE,
+                        id,
+                        "conflicting append, deciding again"
+                    );
                 }
                 Err(e) => return Err(map_error(e)),
             }
@@ -133,7 +146,12 @@ impl CommandBus {
         self.outcome(A::TYPE, id, &command_id).await
     }
 
-    async fn outcome(&self, aggregate_type: &str, id: &str, command_id: &str) -> Result<CommandOutcome, CommandError> {
+    async fn outcome(
+        &self,
+        aggregate_type: &str,
+        id: &str,
+        command_id: &str,
+    ) -> Result<CommandOutcome, CommandError> {
         let ours: Option<(i64, i64)> = sqlx::query_as(
             "select sequence, global_position from events
               where aggregate_type = $1 and aggregate_id = $2 and metadata ->> 'command_id' = $3
@@ -173,7 +191,9 @@ fn map_error(e: AggregateError<DomainError>) -> CommandError {
         AggregateError::UserError(d) => CommandError::Domain(d),
         AggregateError::AggregateConflict => CommandError::Conflict,
         AggregateError::DatabaseConnectionError(e) => CommandError::Unavailable(e.to_string()),
-        AggregateError::DeserializationError(e) => CommandError::Unexpected(format!("stored event unreadable: {e}")),
+        AggregateError::DeserializationError(e) => {
+            CommandError::Unexpected(format!("stored event unreadable: {e}"))
+        }
         AggregateError::UnexpectedError(e) => CommandError::Unexpected(e.to_string()),
     }
 }

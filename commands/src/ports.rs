@@ -5,8 +5,8 @@
 //! how far a projector has got.
 
 use async_trait::async_trait;
-use cqrs_es::{AggregateContext, EventStore};
 use cqrs_es::persist::PersistedEventStore;
+use cqrs_es::{AggregateContext, EventStore};
 use postgres_es::PostgresEventRepository;
 use sekretariat_domain::error::DomainError;
 use sekretariat_domain::master::jabatan::Jabatan;
@@ -28,8 +28,12 @@ pub struct EventStoreMasterData {
 impl EventStoreMasterData {
     pub fn new(pool: PgPool) -> Self {
         Self {
-            satker: PersistedEventStore::new_event_store(PostgresEventRepository::new(pool.clone())),
-            unit_kerja: PersistedEventStore::new_event_store(PostgresEventRepository::new(pool.clone())),
+            satker: PersistedEventStore::new_event_store(PostgresEventRepository::new(
+                pool.clone(),
+            )),
+            unit_kerja: PersistedEventStore::new_event_store(PostgresEventRepository::new(
+                pool.clone(),
+            )),
             jabatan: PersistedEventStore::new_event_store(PostgresEventRepository::new(pool)),
         }
     }
@@ -48,7 +52,11 @@ fn unavailable<E: std::fmt::Display>(what: &str) -> impl FnOnce(E) -> DomainErro
 #[async_trait]
 impl MasterDataPort for EventStoreMasterData {
     async fn satker(&self, id: &SatkerId) -> Result<Option<SatkerInfo>, DomainError> {
-        let mut ctx = self.satker.load_aggregate(id.as_str()).await.map_err(unavailable("satker"))?;
+        let mut ctx = self
+            .satker
+            .load_aggregate(id.as_str())
+            .await
+            .map_err(unavailable("satker"))?;
         let s = ctx.aggregate();
         Ok(s.kode().map(|kode| SatkerInfo {
             id: kode.clone(),
@@ -98,6 +106,8 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn today(&self) -> time::Date {
-        time::OffsetDateTime::now_utc().to_offset(offset!(+7)).date()
+        time::OffsetDateTime::now_utc()
+            .to_offset(offset!(+7))
+            .date()
     }
 }

@@ -22,12 +22,16 @@ pub async fn migrate(owner_pool: &PgPool) -> Result<(), MigrateError> {
 ///
 /// # Errors
 /// When the database cannot be reached or the login role may not `SET ROLE` to the app role.
-pub async fn connect_app_pool(options: PgConnectOptions, max_connections: u32) -> Result<PgPool, sqlx::Error> {
+pub async fn connect_app_pool(
+    options: PgConnectOptions,
+    max_connections: u32,
+) -> Result<PgPool, sqlx::Error> {
     PgPoolOptions::new()
         .max_connections(max_connections)
         .after_connect(|conn, _meta| {
             Box::pin(async move {
-                conn.execute(format!("set role {APP_ROLE}").as_str()).await?;
+                conn.execute(format!("set role {APP_ROLE}").as_str())
+                    .await?;
                 Ok(())
             })
         })

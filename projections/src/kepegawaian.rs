@@ -48,7 +48,12 @@ impl Projector for KepegawaianProjector {
         if e.aggregate_type != Pegawai::TYPE {
             return Ok(());
         }
-        let (nip, seq, pos, at) = (&e.aggregate_id, e.sequence, e.position.global_position, e.recorded_at);
+        let (nip, seq, pos, at) = (
+            &e.aggregate_id,
+            e.sequence,
+            e.position.global_position,
+            e.recorded_at,
+        );
         match e.decode::<PegawaiEvent>()? {
             PegawaiEvent::PegawaiDidaftarkan {
                 nip: _,
@@ -113,9 +118,19 @@ impl Projector for KepegawaianProjector {
                 .bind(at)
                 .execute(&mut *conn)
                 .await?;
-                insert_riwayat_pangkat(conn, nip, &golongan, &pangkat, tmt_golongan, pos, at).await?;
-                insert_riwayat_jabatan(conn, nip, jabatan_id, &jabatan_nama, &enum_str(&jenis_jabatan), tmt_jabatan, pos, at)
+                insert_riwayat_pangkat(conn, nip, &golongan, &pangkat, tmt_golongan, pos, at)
                     .await?;
+                insert_riwayat_jabatan(
+                    conn,
+                    nip,
+                    jabatan_id,
+                    &jabatan_nama,
+                    &enum_str(&jenis_jabatan),
+                    tmt_jabatan,
+                    pos,
+                    at,
+                )
+                .await?;
             }
             PegawaiEvent::DataPribadiPegawaiDiubah {
                 nama,
@@ -162,7 +177,8 @@ impl Projector for KepegawaianProjector {
                 .bind(at)
                 .execute(&mut *conn)
                 .await?;
-                insert_riwayat_pangkat(conn, nip, &golongan, &pangkat, tmt_golongan, pos, at).await?;
+                insert_riwayat_pangkat(conn, nip, &golongan, &pangkat, tmt_golongan, pos, at)
+                    .await?;
             }
             PegawaiEvent::JabatanPegawaiDicatat {
                 jabatan_id,
@@ -188,7 +204,17 @@ impl Projector for KepegawaianProjector {
                 .bind(at)
                 .execute(&mut *conn)
                 .await?;
-                insert_riwayat_jabatan(conn, nip, jabatan_id, &jabatan_nama, &jenis, tmt_jabatan, pos, at).await?;
+                insert_riwayat_jabatan(
+                    conn,
+                    nip,
+                    jabatan_id,
+                    &jabatan_nama,
+                    &jenis,
+                    tmt_jabatan,
+                    pos,
+                    at,
+                )
+                .await?;
             }
             PegawaiEvent::UnitKerjaPegawaiDipindahkan {
                 unit_kerja_id,
@@ -251,7 +277,10 @@ async fn insert_riwayat_pangkat(
     Ok(())
 }
 
-#[expect(clippy::too_many_arguments, reason = "one column each; a struct would only rename them")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one column each; a struct would only rename them"
+)]
 async fn insert_riwayat_jabatan(
     conn: &mut PgConnection,
     nip: &str,
@@ -381,7 +410,10 @@ fn push_filters(qb: &mut QueryBuilder<'_, Postgres>, f: &PegawaiFilter) {
         qb.push(" and jenis_pegawai = ").push_bind(j.clone());
     }
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let escaped = q
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
         qb.push(" and (nama ilike ")
             .push_bind(format!("%{escaped}%"))
             .push(" or nip like ")
@@ -398,7 +430,12 @@ pub mod queries {
     ///
     /// # Errors
     /// Database errors.
-    pub async fn list_pegawai(pool: &PgPool, f: &PegawaiFilter, page: i64, per_page: i64) -> Result<Page<PegawaiView>, sqlx::Error> {
+    pub async fn list_pegawai(
+        pool: &PgPool,
+        f: &PegawaiFilter,
+        page: i64,
+        per_page: i64,
+    ) -> Result<Page<PegawaiView>, sqlx::Error> {
         let mut count = QueryBuilder::new("select count(*) from pegawai");
         push_filters(&mut count, f);
         let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
@@ -409,16 +446,23 @@ pub mod queries {
             .push(" offset ")
             .push_bind((page - 1) * per_page);
         let data = qb.build_query_as().fetch_all(pool).await?;
-        Ok(Page { data, page, per_page, total })
+        Ok(Page {
+            data,
+            page,
+            per_page,
+            total,
+        })
     }
 
     /// # Errors
     /// Database errors.
     pub async fn get_pegawai(pool: &PgPool, nip: &str) -> Result<Option<PegawaiView>, sqlx::Error> {
-        sqlx::query_as(&format!("select {PEGAWAI_COLUMNS} from pegawai where nip = $1"))
-            .bind(nip)
-            .fetch_optional(pool)
-            .await
+        sqlx::query_as(&format!(
+            "select {PEGAWAI_COLUMNS} from pegawai where nip = $1"
+        ))
+        .bind(nip)
+        .fetch_optional(pool)
+        .await
     }
 
     /// # Errors

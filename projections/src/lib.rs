@@ -10,4 +10,7 @@ pub mod master;
 pub mod migrate;
 pub mod runtime;
 
-pub use runtime::{Position, ProjectionError, Projector, ProjectorRunner, ProjectorStatus, RunnerOptions, StoredEvent};
+pub use runtime::{
+    Position, ProjectionError, Projector, ProjectorRunner, ProjectorStatus, RunnerOptions,
+    StoredEvent,
+};

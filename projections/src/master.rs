@@ -60,7 +60,12 @@ impl Projector for MasterProjector {
                 }
             },
             UnitKerja::TYPE => match e.decode::<UnitKerjaEvent>()? {
-                UnitKerjaEvent::UnitKerjaDibentuk { id, satker_id, nama, induk_id } => {
+                UnitKerjaEvent::UnitKerjaDibentuk {
+                    id,
+                    satker_id,
+                    nama,
+                    induk_id,
+                } => {
                     sqlx::query(
                         "insert into unit_kerja (id, satker_id, nama, induk_id, version, last_position, updated_at)
                          values ($1, $2, $3, $4, $5, $6, $7)",
@@ -90,7 +95,12 @@ impl Projector for MasterProjector {
                 }
             },
             Jabatan::TYPE => match e.decode::<JabatanEvent>()? {
-                JabatanEvent::JabatanDibuat { id, nama, jenis, kelompok_bup } => {
+                JabatanEvent::JabatanDibuat {
+                    id,
+                    nama,
+                    jenis,
+                    kelompok_bup,
+                } => {
                     sqlx::query(
                         "insert into jabatan (id, nama, jenis, kelompok_bup, version, last_position, updated_at)
                          values ($1, $2, $3, $4, $5, $6, $7)",
@@ -194,7 +204,10 @@ pub mod queries {
 
     /// # Errors
     /// Database errors.
-    pub async fn list_unit_kerja(pool: &PgPool, satker_id: Option<&str>) -> Result<Vec<UnitKerjaView>, sqlx::Error> {
+    pub async fn list_unit_kerja(
+        pool: &PgPool,
+        satker_id: Option<&str>,
+    ) -> Result<Vec<UnitKerjaView>, sqlx::Error> {
         sqlx::query_as(
             "select id, satker_id, nama, induk_id, version, updated_at from unit_kerja
               where ($1::text is null or satker_id = $1)
@@ -207,7 +220,10 @@ pub mod queries {
 
     /// # Errors
     /// Database errors.
-    pub async fn get_unit_kerja(pool: &PgPool, id: Uuid) -> Result<Option<UnitKerjaView>, sqlx::Error> {
+    pub async fn get_unit_kerja(
+        pool: &PgPool,
+        id: Uuid,
+    ) -> Result<Option<UnitKerjaView>, sqlx::Error> {
         sqlx::query_as("select id, satker_id, nama, induk_id, version, updated_at from unit_kerja where id = $1")
             .bind(id)
             .fetch_optional(pool)
@@ -216,7 +232,10 @@ pub mod queries {
 
     /// # Errors
     /// Database errors.
-    pub async fn list_jabatan(pool: &PgPool, jenis: Option<&str>) -> Result<Vec<JabatanView>, sqlx::Error> {
+    pub async fn list_jabatan(
+        pool: &PgPool,
+        jenis: Option<&str>,
+    ) -> Result<Vec<JabatanView>, sqlx::Error> {
         sqlx::query_as(
             "select id, nama, jenis, kelompok_bup, version, updated_at from jabatan
               where ($1::text is null or jenis = $1)
@@ -230,17 +249,21 @@ pub mod queries {
     /// # Errors
     /// Database errors.
     pub async fn get_jabatan(pool: &PgPool, id: Uuid) -> Result<Option<JabatanView>, sqlx::Error> {
-        sqlx::query_as("select id, nama, jenis, kelompok_bup, version, updated_at from jabatan where id = $1")
-            .bind(id)
-            .fetch_optional(pool)
-            .await
+        sqlx::query_as(
+            "select id, nama, jenis, kelompok_bup, version, updated_at from jabatan where id = $1",
+        )
+        .bind(id)
+        .fetch_optional(pool)
+        .await
     }
 
     /// # Errors
     /// Database errors.
     pub async fn list_golongan(pool: &PgPool) -> Result<Vec<GolonganView>, sqlx::Error> {
-        sqlx::query_as("select kode, jenis, urutan, pangkat, siasn_id from golongan order by urutan")
-            .fetch_all(pool)
-            .await
+        sqlx::query_as(
+            "select kode, jenis, urutan, pangkat, siasn_id from golongan order by urutan",
+        )
+        .fetch_all(pool)
+        .await
     }
 }

@@ -15,7 +15,13 @@ pub enum Module {
 }
 
 impl Module {
-    pub const ALL: [Module; 5] = [Self::Master, Self::Kepegawaian, Self::Umum, Self::Keuangan, Self::Audit];
+    pub const ALL: [Module; 5] = [
+        Self::Master,
+        Self::Kepegawaian,
+        Self::Umum,
+        Self::Keuangan,
+        Self::Audit,
+    ];
 
     /// The module's short name, as in `db_<name>` and `SEKRETARIAT_DB_<NAME>_URL`.
     pub fn name(self) -> &'static str {

@@ -48,7 +48,9 @@ pub struct StoredEvent {
 impl StoredEvent {
     /// The payload of a cqrs-es event enum, which serde writes as `{"Variant": {...}}`.
     pub fn variant_body(&self) -> Option<&Value> {
-        self.payload.as_object().and_then(|o| o.get(&self.event_type))
+        self.payload
+            .as_object()
+            .and_then(|o| o.get(&self.event_type))
     }
 
     /// Deserializes the whole payload as the aggregate's event enum.
@@ -90,7 +92,11 @@ pub trait Projector: Send + Sync + 'static {
     ///
     /// # Errors
     /// Any error stops the projector at this event; nothing after it is applied.
-    async fn apply(&self, conn: &mut PgConnection, event: &StoredEvent) -> Result<(), ProjectionError>;
+    async fn apply(
+        &self,
+        conn: &mut PgConnection,
+        event: &StoredEvent,
+    ) -> Result<(), ProjectionError>;
 }
 
 /// What a projector is doing, for `/health` and metrics.
@@ -110,7 +116,9 @@ pub enum ProjectorState {
         error: String,
     },
     /// Could not reach a database; retried.
-    Unavailable { error: String },
+    Unavailable {
+        error: String,
+    },
     Stopped,
 }
 
@@ -199,11 +207,15 @@ pub async fn read_batch(
 ///
 /// # Errors
 /// Database errors.
-pub async fn position_of(source: &PgPool, global_position: i64) -> Result<Option<Position>, sqlx::Error> {
-    let row = sqlx::query("select tx_id::text::bigint as tx_id from events where global_position = $1")
-        .bind(global_position)
-        .fetch_optional(source)
-        .await?;
+pub async fn position_of(
+    source: &PgPool,
+    global_position: i64,
+) -> Result<Option<Position>, sqlx::Error> {
+    let row =
+        sqlx::query("select tx_id::text::bigint as tx_id from events where global_position = $1")
+            .bind(global_position)
+            .fetch_optional(source)
+            .await?;
     row.map(|r| {
         Ok(Position {
             tx_id: r.try_get("tx_id")?,
@@ -301,7 +313,12 @@ pub struct ProjectorRunner {
 }
 
 impl ProjectorRunner {
-    pub fn new(projector: Arc<dyn Projector>, source: PgPool, target: PgPool, options: RunnerOptions) -> Self {
+    pub fn new(
+        projector: Arc<dyn Projector>,
+        source: PgPool,
+        target: PgPool,
+        options: RunnerOptions,
+    ) -> Self {
         let status = watch::Sender::new(ProjectorStatus {
             name: projector.name().to_string(),
             state: ProjectorState::Starting,
@@ -396,7 +413,9 @@ impl ProjectorRunner {
                 Ok(BatchOutcome::Applied(0)) => {
                     self.set_state(ProjectorState::Running);
                     backoff = self.options.backoff_min;
-                    if wait_or_shutdown(&mut shutdown, self.options.poll_interval, Some(notified)).await {
+                    if wait_or_shutdown(&mut shutdown, self.options.poll_interval, Some(notified))
+                        .await
+                    {
                         break;
                     }
                 }
@@ -437,14 +456,18 @@ impl ProjectorRunner {
     fn unavailable(&self, name: &str, e: &sqlx::Error) {
         tracing::warn!(projector = %name, error = %e, "projector cannot reach a database");
         self.status.send_modify(|s| {
-            s.state = ProjectorState::Unavailable { error: e.to_string() };
+            s.state = ProjectorState::Unavailable {
+                error: e.to_string(),
+            };
             s.failures += 1;
         });
     }
 
     /// Session advisory lock on a connection taken out of the pool and held while running.
     /// The key includes the schema, so tests in their own schemas do not contend.
-    async fn try_lease(&self) -> Result<Option<sqlx::pool::PoolConnection<sqlx::Postgres>>, sqlx::Error> {
+    async fn try_lease(
+        &self,
+    ) -> Result<Option<sqlx::pool::PoolConnection<sqlx::Postgres>>, sqlx::Error> {
         let mut conn = self.target.acquire().await?;
         let got: bool = sqlx::query_scalar(
             "select pg_try_advisory_lock(hashtextextended('projector:' || current_schema() || ':' || $1, 0))",
@@ -476,7 +499,9 @@ impl ProjectorRunner {
             Err((index, error)) => {
                 // Commit what came before the bad event, then stop at it.
                 if index > 0 {
-                    self.apply_batch(checkpoint, &batch[..index]).await?.map_err(|(_, e)| e)?;
+                    self.apply_batch(checkpoint, &batch[..index])
+                        .await?
+                        .map_err(|(_, e)| e)?;
                 }
                 let event = &batch[index];
                 tracing::error!(
@@ -511,10 +536,12 @@ impl ProjectorRunner {
     ) -> Result<Result<BatchOutcome, (usize, ProjectionError)>, ProjectionError> {
         let name = self.projector.name();
         let mut tx = self.target.begin().await?;
-        sqlx::query("insert into projector_checkpoints (name) values ($1) on conflict (name) do nothing")
-            .bind(name)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "insert into projector_checkpoints (name) values ($1) on conflict (name) do nothing",
+        )
+        .bind(name)
+        .execute(&mut *tx)
+        .await?;
         let current: (i64, i64) = sqlx::query_as(
             "select tx_id::text::bigint, global_position from projector_checkpoints
               where name = $1 for update",
@@ -522,7 +549,11 @@ impl ProjectorRunner {
         .bind(name)
         .fetch_one(&mut *tx)
         .await?;
-        if (Position { tx_id: current.0, global_position: current.1 }) != expected {
+        if (Position {
+            tx_id: current.0,
+            global_position: current.1,
+        }) != expected
+        {
             tx.rollback().await?;
             return Ok(Ok(BatchOutcome::Raced));
         }

@@ -16,7 +16,9 @@ struct Master {
 }
 
 fn position(v: &Value) -> i64 {
-    v["position"].as_i64().unwrap_or_else(|| panic!("no position in {v}"))
+    v["position"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("no position in {v}"))
 }
 
 async fn created(res: reqwest::Response) -> Value {
@@ -29,16 +31,32 @@ async fn created(res: reqwest::Response) -> Value {
 async fn setup_master(app: &TestApp) -> Master {
     let admin = app.token(&["admin"], None);
     for (kode, nama) in [(SATKER, "PA Sukamaju"), (OTHER, "PA Sukamundur")] {
-        created(app.post("/api/v1/master/satker", &admin, &json!({"kode": kode, "nama": nama})).await).await;
+        created(
+            app.post(
+                "/api/v1/master/satker",
+                &admin,
+                &json!({"kode": kode, "nama": nama}),
+            )
+            .await,
+        )
+        .await;
     }
     let unit = created(
-        app.post("/api/v1/master/unit-kerja", &admin, &json!({"satker_id": SATKER, "nama": "Kepaniteraan Gugatan"}))
-            .await,
+        app.post(
+            "/api/v1/master/unit-kerja",
+            &admin,
+            &json!({"satker_id": SATKER, "nama": "Kepaniteraan Gugatan"}),
+        )
+        .await,
     )
     .await;
     let other_unit = created(
-        app.post("/api/v1/master/unit-kerja", &admin, &json!({"satker_id": OTHER, "nama": "Kepaniteraan"}))
-            .await,
+        app.post(
+            "/api/v1/master/unit-kerja",
+            &admin,
+            &json!({"satker_id": OTHER, "nama": "Kepaniteraan"}),
+        )
+        .await,
     )
     .await;
     let pelaksana = created(
@@ -98,12 +116,17 @@ fn with(mut v: Value, key: &str, value: Value) -> Value {
 async fn problem(res: reqwest::Response, status: StatusCode) -> Value {
     assert_eq!(res.status(), status);
     assert_eq!(
-        res.headers().get("content-type").and_then(|v| v.to_str().ok()),
+        res.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
         Some("application/problem+json")
     );
     let body = json_body(res).await;
     assert_eq!(body["status"], status.as_u16(), "{body}");
-    assert!(body["code"].is_string() && body["detail"].is_string(), "{body}");
+    assert!(
+        body["code"].is_string() && body["detail"].is_string(),
+        "{body}"
+    );
     body
 }
 
@@ -114,7 +137,9 @@ async fn register_read_your_write_update_and_riwayat() {
     let kasubag = app.token(&["kasubag_kepegawaian"], Some(SATKER));
 
     // Register.
-    let res = app.post("/api/v1/pegawai", &kasubag, &analis_perkara(&m)).await;
+    let res = app
+        .post("/api/v1/pegawai", &kasubag, &analis_perkara(&m))
+        .await;
     assert_eq!(
         res.headers().get("location").and_then(|v| v.to_str().ok()),
         Some("/api/v1/pegawai/199805142022032003")
@@ -127,7 +152,12 @@ async fn register_read_your_write_update_and_riwayat() {
 
     // Read it back, waiting for the projector to reach the command's position.
     let staf = app.token(&["staf"], Some(SATKER));
-    let res = app.get(&format!("/api/v1/pegawai/199805142022032003?min_position={p1}"), &staf).await;
+    let res = app
+        .get(
+            &format!("/api/v1/pegawai/199805142022032003?min_position={p1}"),
+            &staf,
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     let p = json_body(res).await;
     assert_eq!(p["nama"], "Putri Maharani");
@@ -151,14 +181,29 @@ async fn register_read_your_write_update_and_riwayat() {
     let p2 = position(&out);
     assert!(p2 > p1);
 
-    let res = app.get(&format!("/api/v1/pegawai/199805142022032003/riwayat?min_position={p2}"), &staf).await;
+    let res = app
+        .get(
+            &format!("/api/v1/pegawai/199805142022032003/riwayat?min_position={p2}"),
+            &staf,
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     let r = json_body(res).await;
-    let golongan: Vec<&str> = r["pangkat"].as_array().unwrap().iter().map(|x| x["golongan"].as_str().unwrap()).collect();
+    let golongan: Vec<&str> = r["pangkat"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["golongan"].as_str().unwrap())
+        .collect();
     assert_eq!(golongan, vec!["III/a", "III/b"]);
     assert_eq!(r["jabatan"].as_array().unwrap().len(), 1);
 
-    let res = app.get(&format!("/api/v1/pegawai/199805142022032003?min_position={p2}"), &staf).await;
+    let res = app
+        .get(
+            &format!("/api/v1/pegawai/199805142022032003?min_position={p2}"),
+            &staf,
+        )
+        .await;
     let p = json_body(res).await;
     assert_eq!(p["golongan"], "III/b");
     assert_eq!(p["nama"], "Putri Maharani Lestari");
@@ -171,7 +216,10 @@ async fn register_read_your_write_update_and_riwayat() {
         .unwrap();
     assert_eq!(meta["user_id"], "user-1");
     assert_eq!(meta["command"], "pegawai.daftarkan");
-    assert!(meta["request_id"].as_str().is_some_and(|s| !s.is_empty()), "{meta}");
+    assert!(
+        meta["request_id"].as_str().is_some_and(|s| !s.is_empty()),
+        "{meta}"
+    );
 
     app.stop().await;
 }
@@ -204,12 +252,28 @@ async fn list_filters_searches_and_pages_in_a_stable_order() {
     let staf = app.token(&["staf"], Some(SATKER));
     let p = position(&last);
 
-    let page = json_body(app.get(&format!("/api/v1/pegawai?min_position={p}"), &staf).await).await;
+    let page = json_body(
+        app.get(&format!("/api/v1/pegawai?min_position={p}"), &staf)
+            .await,
+    )
+    .await;
     assert_eq!(page["total"], 3);
-    let names: Vec<&str> = page["data"].as_array().unwrap().iter().map(|x| x["nama"].as_str().unwrap()).collect();
-    assert_eq!(names, vec!["Indah Permatasari", "Lestari Handayani", "Putri Maharani"]);
+    let names: Vec<&str> = page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["nama"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        vec!["Indah Permatasari", "Lestari Handayani", "Putri Maharani"]
+    );
 
-    let page = json_body(app.get(&format!("/api/v1/pegawai?satker_id={SATKER}"), &staf).await).await;
+    let page = json_body(
+        app.get(&format!("/api/v1/pegawai?satker_id={SATKER}"), &staf)
+            .await,
+    )
+    .await;
     assert_eq!(page["total"], 2);
     let page = json_body(app.get("/api/v1/pegawai?golongan=III/d", &staf).await).await;
     assert_eq!(page["data"][0]["nip"], "198502152009042005");
@@ -220,7 +284,14 @@ async fn list_filters_searches_and_pages_in_a_stable_order() {
     assert_eq!(page["total"], 1);
     let page = json_body(app.get("/api/v1/pegawai?q=19850215", &staf).await).await;
     assert_eq!(page["data"][0]["nama"], "Lestari Handayani");
-    let page = json_body(app.get(&format!("/api/v1/pegawai?unit_kerja_id={}", m.other_unit), &staf).await).await;
+    let page = json_body(
+        app.get(
+            &format!("/api/v1/pegawai?unit_kerja_id={}", m.other_unit),
+            &staf,
+        )
+        .await,
+    )
+    .await;
     assert_eq!(page["total"], 1);
 
     let p1 = json_body(app.get("/api/v1/pegawai?per_page=2&page=1", &staf).await).await;
@@ -229,10 +300,26 @@ async fn list_filters_searches_and_pages_in_a_stable_order() {
     assert_eq!(p2["data"].as_array().unwrap().len(), 1);
     assert_eq!(p2["data"][0]["nama"], "Putri Maharani");
 
-    problem(app.get("/api/v1/pegawai?per_page=1000", &staf).await, StatusCode::BAD_REQUEST).await;
-    problem(app.get("/api/v1/pegawai?golongan=V/z", &staf).await, StatusCode::BAD_REQUEST).await;
-    problem(app.get("/api/v1/pegawai?page=abc", &staf).await, StatusCode::BAD_REQUEST).await;
-    let body = problem(app.get("/api/v1/pegawai?min_position=999999", &staf).await, StatusCode::BAD_REQUEST).await;
+    problem(
+        app.get("/api/v1/pegawai?per_page=1000", &staf).await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    problem(
+        app.get("/api/v1/pegawai?golongan=V/z", &staf).await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    problem(
+        app.get("/api/v1/pegawai?page=abc", &staf).await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    let body = problem(
+        app.get("/api/v1/pegawai?min_position=999999", &staf).await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
     assert_eq!(body["code"], "unknown_min_position");
     app.stop().await;
 }
@@ -243,34 +330,63 @@ async fn requests_without_a_valid_token_get_401_problem_json() {
     let url = app.url("/api/v1/pegawai");
 
     let res = app.client.get(&url).send().await.unwrap();
-    assert_eq!(res.headers().get("www-authenticate").and_then(|v| v.to_str().ok()), Some("Bearer"));
+    assert_eq!(
+        res.headers()
+            .get("www-authenticate")
+            .and_then(|v| v.to_str().ok()),
+        Some("Bearer")
+    );
     problem(res, StatusCode::UNAUTHORIZED).await;
 
-    let basic = app.client.get(&url).header("authorization", "Basic dXNlcjpwYXNz").send().await.unwrap();
+    let basic = app
+        .client
+        .get(&url)
+        .header("authorization", "Basic dXNlcjpwYXNz")
+        .send()
+        .await
+        .unwrap();
     problem(basic, StatusCode::UNAUTHORIZED).await;
 
     let mut expired = claims(&["admin"], None);
     expired["exp"] = json!(time::OffsetDateTime::now_utc().unix_timestamp() - 3600);
-    let body = problem(app.get("/api/v1/pegawai", &sign(&expired)).await, StatusCode::UNAUTHORIZED).await;
+    let body = problem(
+        app.get("/api/v1/pegawai", &sign(&expired)).await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
     assert_eq!(body["code"], "token_expired");
 
     let mut issuer = claims(&["admin"], None);
     issuer["iss"] = json!("http://evil.test/realms/sekretariat");
-    let body = problem(app.get("/api/v1/pegawai", &sign(&issuer)).await, StatusCode::UNAUTHORIZED).await;
+    let body = problem(
+        app.get("/api/v1/pegawai", &sign(&issuer)).await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
     assert_eq!(body["code"], "token_wrong_issuer");
 
     let body = problem(
-        app.get("/api/v1/pegawai", &sign_foreign(&claims(&["admin"], None))).await,
+        app.get("/api/v1/pegawai", &sign_foreign(&claims(&["admin"], None)))
+            .await,
         StatusCode::UNAUTHORIZED,
     )
     .await;
     assert_eq!(body["code"], "token_invalid_signature");
 
-    let body = problem(app.get("/api/v1/pegawai", "not.a.jwt").await, StatusCode::UNAUTHORIZED).await;
+    let body = problem(
+        app.get("/api/v1/pegawai", "not.a.jwt").await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
     assert_eq!(body["code"], "token_malformed");
 
     // Master data too: every /api/v1 route needs a token.
-    let res = app.client.get(app.url("/api/v1/master/golongan")).send().await.unwrap();
+    let res = app
+        .client
+        .get(app.url("/api/v1/master/golongan"))
+        .send()
+        .await
+        .unwrap();
     problem(res, StatusCode::UNAUTHORIZED).await;
     app.stop().await;
 }
@@ -282,17 +398,34 @@ async fn writing_needs_the_right_role_and_the_callers_own_satker() {
     let body = analis_perkara(&m);
 
     let staf = app.token(&["staf"], Some(SATKER));
-    let p = problem(app.post("/api/v1/pegawai", &staf, &body).await, StatusCode::FORBIDDEN).await;
+    let p = problem(
+        app.post("/api/v1/pegawai", &staf, &body).await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
     assert_eq!(p["code"], "forbidden_role");
     let keuangan = app.token(&["kasubag_keuangan"], Some(SATKER));
-    problem(app.post("/api/v1/pegawai", &keuangan, &body).await, StatusCode::FORBIDDEN).await;
+    problem(
+        app.post("/api/v1/pegawai", &keuangan, &body).await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
     let other = app.token(&["kasubag_kepegawaian"], Some(OTHER));
-    let p = problem(app.post("/api/v1/pegawai", &other, &body).await, StatusCode::FORBIDDEN).await;
+    let p = problem(
+        app.post("/api/v1/pegawai", &other, &body).await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
     assert_eq!(p["code"], "satker_out_of_scope");
     // Master data is the admin's.
     let kasubag = app.token(&["kasubag_kepegawaian"], Some(SATKER));
     problem(
-        app.post("/api/v1/master/satker", &kasubag, &json!({"kode": "W13-A01", "nama": "X"})).await,
+        app.post(
+            "/api/v1/master/satker",
+            &kasubag,
+            &json!({"kode": "W13-A01", "nama": "X"}),
+        )
+        .await,
         StatusCode::FORBIDDEN,
     )
     .await;
@@ -306,7 +439,12 @@ async fn writing_needs_the_right_role_and_the_callers_own_satker() {
     // satker's kasubag is refused too.
     created(app.post("/api/v1/pegawai", &kasubag, &body).await).await;
     let p = problem(
-        app.patch("/api/v1/pegawai/199805142022032003", &other, &json!({"tempat_lahir": "Jakarta"})).await,
+        app.patch(
+            "/api/v1/pegawai/199805142022032003",
+            &other,
+            &json!({"tempat_lahir": "Jakarta"}),
+        )
+        .await,
         StatusCode::FORBIDDEN,
     )
     .await;
@@ -322,16 +460,68 @@ async fn each_registration_rule_answers_with_its_own_code() {
     let ok = analis_perkara(&m);
 
     let cases: Vec<(&str, Value, StatusCode, &str)> = vec![
-        ("unit kerja tidak dikenal", with(ok.clone(), "unit_kerja_id", json!(uuid::Uuid::new_v4().to_string())), StatusCode::UNPROCESSABLE_ENTITY, "unit_kerja_tidak_dikenal"),
-        ("unit kerja satker lain", with(ok.clone(), "unit_kerja_id", json!(m.other_unit)), StatusCode::UNPROCESSABLE_ENTITY, "unit_kerja_satker_lain"),
-        ("jabatan tidak dikenal", with(ok.clone(), "jabatan_id", json!(uuid::Uuid::new_v4().to_string())), StatusCode::UNPROCESSABLE_ENTITY, "jabatan_tidak_dikenal"),
+        (
+            "unit kerja tidak dikenal",
+            with(
+                ok.clone(),
+                "unit_kerja_id",
+                json!(uuid::Uuid::new_v4().to_string()),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unit_kerja_tidak_dikenal",
+        ),
+        (
+            "unit kerja satker lain",
+            with(ok.clone(), "unit_kerja_id", json!(m.other_unit)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unit_kerja_satker_lain",
+        ),
+        (
+            "jabatan tidak dikenal",
+            with(
+                ok.clone(),
+                "jabatan_id",
+                json!(uuid::Uuid::new_v4().to_string()),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "jabatan_tidak_dikenal",
+        ),
         // DOMAIN §2: S1 ceiling is III/d for a pelaksana.
-        ("golongan di atas batas ijazah", with(with(ok.clone(), "golongan", json!("IV/a")), "tmt_golongan", json!("2025-04-01")), StatusCode::UNPROCESSABLE_ENTITY, "golongan_melebihi_batas_ijazah"),
+        (
+            "golongan di atas batas ijazah",
+            with(
+                with(ok.clone(), "golongan", json!("IV/a")),
+                "tmt_golongan",
+                json!("2025-04-01"),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "golongan_melebihi_batas_ijazah",
+        ),
         // DOMAIN §1: the NIP's birth date and sex must match the person.
-        ("nip tanggal lahir", with(ok.clone(), "tanggal_lahir", json!("1998-05-15")), StatusCode::UNPROCESSABLE_ENTITY, "nip_tanggal_lahir_tidak_cocok"),
-        ("nip jenis kelamin", with(ok.clone(), "jenis_kelamin", json!("L")), StatusCode::UNPROCESSABLE_ENTITY, "nip_jenis_kelamin_tidak_cocok"),
-        ("nip tmt cpns", with(ok.clone(), "tmt_cpns", json!("2021-03-01")), StatusCode::UNPROCESSABLE_ENTITY, "nip_tmt_cpns_tidak_cocok"),
-        ("golongan pppk untuk pns", with(ok.clone(), "golongan", json!("IX")), StatusCode::UNPROCESSABLE_ENTITY, "golongan_tidak_sesuai_jenis_pegawai"),
+        (
+            "nip tanggal lahir",
+            with(ok.clone(), "tanggal_lahir", json!("1998-05-15")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "nip_tanggal_lahir_tidak_cocok",
+        ),
+        (
+            "nip jenis kelamin",
+            with(ok.clone(), "jenis_kelamin", json!("L")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "nip_jenis_kelamin_tidak_cocok",
+        ),
+        (
+            "nip tmt cpns",
+            with(ok.clone(), "tmt_cpns", json!("2021-03-01")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "nip_tmt_cpns_tidak_cocok",
+        ),
+        (
+            "golongan pppk untuk pns",
+            with(ok.clone(), "golongan", json!("IX")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "golongan_tidak_sesuai_jenis_pegawai",
+        ),
     ];
     for (name, body, status, code) in cases {
         let res = app.post("/api/v1/pegawai", &admin, &body).await;
@@ -341,14 +531,35 @@ async fn each_registration_rule_answers_with_its_own_code() {
         assert_eq!(p["code"], code, "{name}: {p}");
     }
     // Field-level parse errors, all at once.
-    let bad = with(with(with(ok.clone(), "nip", json!("19980514202203200")), "tanggal_lahir", json!("14-05-1998")), "golongan", json!("III/z"));
-    let p = problem(app.post("/api/v1/pegawai", &admin, &bad).await, StatusCode::UNPROCESSABLE_ENTITY).await;
-    let fields: Vec<&str> = p["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    let bad = with(
+        with(
+            with(ok.clone(), "nip", json!("19980514202203200")),
+            "tanggal_lahir",
+            json!("14-05-1998"),
+        ),
+        "golongan",
+        json!("III/z"),
+    );
+    let p = problem(
+        app.post("/api/v1/pegawai", &admin, &bad).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
     assert_eq!(fields, vec!["nip", "tanggal_lahir", "golongan"], "{p}");
 
     // A duplicate NIP is a conflict.
     created(app.post("/api/v1/pegawai", &admin, &ok).await).await;
-    let p = problem(app.post("/api/v1/pegawai", &admin, &ok).await, StatusCode::CONFLICT).await;
+    let p = problem(
+        app.post("/api/v1/pegawai", &admin, &ok).await,
+        StatusCode::CONFLICT,
+    )
+    .await;
     assert_eq!(p["code"], "pegawai_sudah_terdaftar");
     let n: i64 = sqlx::query_scalar("select count(*) from events where aggregate_type = 'pegawai'")
         .fetch_one(&app.db.eventstore)
@@ -364,32 +575,77 @@ async fn malformed_requests_get_400_problem_json_never_500() {
     let admin = app.token(&["admin"], None);
     let url = app.url("/api/v1/pegawai");
 
-    let res = app.client.post(&url).bearer_auth(&admin).header("content-type", "application/json").body("{\"nip\": ").send().await.unwrap();
+    let res = app
+        .client
+        .post(&url)
+        .bearer_auth(&admin)
+        .header("content-type", "application/json")
+        .body("{\"nip\": ")
+        .send()
+        .await
+        .unwrap();
     let p = problem(res, StatusCode::BAD_REQUEST).await;
     assert_eq!(p["code"], "malformed_json");
 
-    let res = app.client.post(&url).bearer_auth(&admin).json(&json!({"nip": 12})).send().await.unwrap();
+    let res = app
+        .client
+        .post(&url)
+        .bearer_auth(&admin)
+        .json(&json!({"nip": 12}))
+        .send()
+        .await
+        .unwrap();
     let p = problem(res, StatusCode::BAD_REQUEST).await;
     assert_eq!(p["code"], "invalid_body");
 
-    let res = app.client.post(&url).bearer_auth(&admin).json(&json!({"nip": "1", "sembarang": true})).send().await.unwrap();
+    let res = app
+        .client
+        .post(&url)
+        .bearer_auth(&admin)
+        .json(&json!({"nip": "1", "sembarang": true}))
+        .send()
+        .await
+        .unwrap();
     problem(res, StatusCode::BAD_REQUEST).await;
 
-    let res = app.client.post(&url).bearer_auth(&admin).header("content-type", "text/plain").body("hello").send().await.unwrap();
+    let res = app
+        .client
+        .post(&url)
+        .bearer_auth(&admin)
+        .header("content-type", "text/plain")
+        .body("hello")
+        .send()
+        .await
+        .unwrap();
     problem(res, StatusCode::UNSUPPORTED_MEDIA_TYPE).await;
 
     let big = "x".repeat(300 * 1024);
-    let res = app.client.post(&url).bearer_auth(&admin).json(&json!({"nama": big})).send().await.unwrap();
+    let res = app
+        .client
+        .post(&url)
+        .bearer_auth(&admin)
+        .json(&json!({"nama": big}))
+        .send()
+        .await
+        .unwrap();
     problem(res, StatusCode::PAYLOAD_TOO_LARGE).await;
 
     let res = app.get("/api/v1/pegawai/abc", &admin).await;
     problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
-    let res = app.get("/api/v1/master/unit-kerja/not-a-uuid", &admin).await;
+    let res = app
+        .get("/api/v1/master/unit-kerja/not-a-uuid", &admin)
+        .await;
     problem(res, StatusCode::BAD_REQUEST).await;
     let res = app.get("/api/v1/tidak-ada", &admin).await;
     let p = problem(res, StatusCode::NOT_FOUND).await;
     assert_eq!(p["code"], "route_not_found");
-    let res = app.client.delete(app.url("/api/v1/pegawai")).bearer_auth(&admin).send().await.unwrap();
+    let res = app
+        .client
+        .delete(app.url("/api/v1/pegawai"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
     problem(res, StatusCode::METHOD_NOT_ALLOWED).await;
     let res = app.get("/api/v1/pegawai/199805142022032003", &admin).await;
     let p = problem(res, StatusCode::NOT_FOUND).await;
@@ -404,14 +660,54 @@ async fn the_demo_court_loads_through_commands_and_lists_its_twenty_people() {
     assert_eq!(summary.pegawai, 20);
     let staf = app.token(&["staf"], Some("W13-A99"));
     let p = summary.last_position.unwrap();
-    let page = json_body(app.get(&format!("/api/v1/pegawai?per_page=100&min_position={p}"), &staf).await).await;
+    let page = json_body(
+        app.get(
+            &format!("/api/v1/pegawai?per_page=100&min_position={p}"),
+            &staf,
+        )
+        .await,
+    )
+    .await;
     assert_eq!(page["total"], 20, "{page}");
-    let units = json_body(app.get("/api/v1/master/unit-kerja?satker_id=W13-A99", &staf).await).await;
+    let units = json_body(
+        app.get("/api/v1/master/unit-kerja?satker_id=W13-A99", &staf)
+            .await,
+    )
+    .await;
     assert_eq!(units.as_array().unwrap().len(), 12);
     let gol = json_body(app.get("/api/v1/master/golongan", &staf).await).await;
     assert_eq!(gol.as_array().unwrap().len(), 34);
     let health = json_body(app.client.get(app.url("/health")).send().await.unwrap()).await;
     assert_eq!(health["status"], "ok", "{health}");
     assert_eq!(health["projectors"].as_array().unwrap().len(), 2);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_registrations_of_one_nip_create_one_pegawai() {
+    let app = TestApp::spawn().await;
+    let m = setup_master(&app).await;
+    let admin = app.token(&["admin"], None);
+    let body = analis_perkara(&m);
+    let requests = (0..6).map(|_| app.post("/api/v1/pegawai", &admin, &body));
+    let statuses: Vec<StatusCode> = futures::future::join_all(requests)
+        .await
+        .iter()
+        .map(|r| r.status())
+        .collect();
+    let created = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::CREATED)
+        .count();
+    let conflicts = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::CONFLICT)
+        .count();
+    assert_eq!((created, conflicts), (1, 5), "{statuses:?}");
+    let n: i64 = sqlx::query_scalar("select count(*) from events where aggregate_type = 'pegawai'")
+        .fetch_one(&app.db.eventstore)
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
     app.stop().await;
 }

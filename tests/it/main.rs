@@ -2,4 +2,5 @@
 //! all on the real PostgreSQL, each test in its own schemas.
 
 mod api;
+mod read_models;
 mod runtime;

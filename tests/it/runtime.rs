@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use rand::Rng;
 use sekretariat_projections::migrate::Module;
 use sekretariat_projections::runtime::{
-    ProjectionError, Projector, ProjectorRunner, ProjectorState, RunnerOptions, StoredEvent, read_checkpoint,
-    spawn_append_listener,
+    ProjectionError, Projector, ProjectorRunner, ProjectorState, RunnerOptions, StoredEvent,
+    read_checkpoint, spawn_append_listener,
 };
 use sekretariat_tests::db::TestDatabases;
 use sqlx::{Executor, PgConnection, PgPool};
@@ -99,7 +99,13 @@ impl Projector for Recorder {
 }
 
 /// Appends `events_per_tx` events to `aggregate` in one transaction held open for `hold`.
-async fn append(pool: &PgPool, aggregate: &str, first_seq: i64, events_per_tx: i64, hold: Duration) {
+async fn append(
+    pool: &PgPool,
+    aggregate: &str,
+    first_seq: i64,
+    events_per_tx: i64,
+    hold: Duration,
+) {
     let mut tx = pool.begin().await.unwrap();
     for s in first_seq..first_seq + events_per_tx {
         sqlx::query(
@@ -158,8 +164,14 @@ async fn wait_caught_up(target: &PgPool, source: &PgPool, name: &str) {
         .await
         .unwrap();
     for _ in 0..1000 {
-        let applied: i64 = sqlx::query_scalar("select count(*) from applied").fetch_one(target).await.unwrap();
-        let total: i64 = sqlx::query_scalar("select count(*) from events").fetch_one(source).await.unwrap();
+        let applied: i64 = sqlx::query_scalar("select count(*) from applied")
+            .fetch_one(target)
+            .await
+            .unwrap();
+        let total: i64 = sqlx::query_scalar("select count(*) from events")
+            .fetch_one(source)
+            .await
+            .unwrap();
         let (cp, _) = read_checkpoint(target, name).await.unwrap();
         if applied == total && cp.global_position > 0 && total > 0 && applied > 0 && max > 0 {
             return;
@@ -193,10 +205,11 @@ async fn assert_exactly_once_in_stream_order(target: &PgPool, source: &PgPool) {
     assert_eq!(stored.len(), applied.len(), "events applied");
     assert_eq!(stored, applied, "the same events");
     // ...and each stream in sequence order.
-    let rows: Vec<(String, i64)> = sqlx::query_as("select aggregate_id, sequence from applied order by n")
-        .fetch_all(target)
-        .await
-        .unwrap();
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("select aggregate_id, sequence from applied order by n")
+            .fetch_all(target)
+            .await
+            .unwrap();
     let mut last: BTreeMap<String, i64> = BTreeMap::new();
     for (agg, seq) in rows {
         let prev = last.insert(agg.clone(), seq).unwrap_or(0);
@@ -212,8 +225,13 @@ async fn projector_skips_no_event_under_concurrent_appends() {
     let (stop_tx, stop_rx) = watch::channel(false);
     let wake = Arc::new(Notify::new());
     let listener = spawn_append_listener(db.eventstore.clone(), wake.clone(), stop_rx.clone());
-    let runner = ProjectorRunner::new(Arc::new(Recorder::new("recorder")), db.eventstore.clone(), target.clone(), fast_options())
-        .with_wake(wake);
+    let runner = ProjectorRunner::new(
+        Arc::new(Recorder::new("recorder")),
+        db.eventstore.clone(),
+        target.clone(),
+        fast_options(),
+    )
+    .with_wake(wake);
     let run = tokio::spawn(runner.run(stop_rx));
 
     let appended = hammer(&db.eventstore_owner, "s", 8, 60).await;
@@ -276,7 +294,10 @@ async fn naive_global_position_reader_loses_events_under_the_same_hammer() {
             break;
         }
     }
-    assert!(missed_in_some_round, "the naive reader saw everything: the hammer is too gentle");
+    assert!(
+        missed_in_some_round,
+        "the naive reader saw everything: the hammer is too gentle"
+    );
     db.drop_schemas().await;
 }
 
@@ -286,7 +307,12 @@ async fn a_late_commit_is_held_back_until_it_is_visible_then_read_in_order() {
     let db = TestDatabases::new().await;
     let target = db.module(Module::Umum).clone();
     create_recorder_tables(&target).await;
-    let runner = ProjectorRunner::new(Arc::new(Recorder::new("late")), db.eventstore.clone(), target.clone(), fast_options());
+    let runner = ProjectorRunner::new(
+        Arc::new(Recorder::new("late")),
+        db.eventstore.clone(),
+        target.clone(),
+        fast_options(),
+    );
 
     let mut slow = db.eventstore_owner.begin().await.unwrap();
     sqlx::query(
@@ -311,14 +337,18 @@ async fn a_late_commit_is_held_back_until_it_is_visible_then_read_in_order() {
 }
 
 async fn snapshot(pool: &PgPool) -> (Vec<(i64, String, i64)>, Vec<(String, i64, i64)>) {
-    let applied = sqlx::query_as("select global_position, aggregate_id, sequence from applied order by global_position")
-        .fetch_all(pool)
-        .await
-        .unwrap();
-    let totals = sqlx::query_as("select aggregate_id, events, last_sequence from stream_totals order by aggregate_id")
-        .fetch_all(pool)
-        .await
-        .unwrap();
+    let applied = sqlx::query_as(
+        "select global_position, aggregate_id, sequence from applied order by global_position",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let totals = sqlx::query_as(
+        "select aggregate_id, events, last_sequence from stream_totals order by aggregate_id",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
     (applied, totals)
 }
 
@@ -330,10 +360,15 @@ async fn a_projector_killed_mid_batch_and_restarted_builds_the_same_read_model()
     // Uninterrupted run into one schema.
     let clean = db.module(Module::Keuangan).clone();
     create_recorder_tables(&clean).await;
-    ProjectorRunner::new(Arc::new(Recorder::new("crash")), db.eventstore.clone(), clean.clone(), fast_options())
-        .catch_up()
-        .await
-        .unwrap();
+    ProjectorRunner::new(
+        Arc::new(Recorder::new("crash")),
+        db.eventstore.clone(),
+        clean.clone(),
+        fast_options(),
+    )
+    .catch_up()
+    .await
+    .unwrap();
 
     // Killed again and again, mid-batch (each event sleeps, batches take ~25 ms), into another.
     let crashed = db.module(Module::Umum).clone();
@@ -342,7 +377,12 @@ async fn a_projector_killed_mid_batch_and_restarted_builds_the_same_read_model()
     loop {
         let mut rec = Recorder::new("crash");
         rec.slow = Some(Duration::from_millis(1));
-        let runner = ProjectorRunner::new(Arc::new(rec), db.eventstore.clone(), crashed.clone(), fast_options());
+        let runner = ProjectorRunner::new(
+            Arc::new(rec),
+            db.eventstore.clone(),
+            crashed.clone(),
+            fast_options(),
+        );
         let (_stop_tx, stop_rx) = watch::channel(false);
         let task = tokio::spawn(runner.run(stop_rx));
         let kill_after = Duration::from_millis(rand::thread_rng().gen_range(5..40));
@@ -350,17 +390,28 @@ async fn a_projector_killed_mid_batch_and_restarted_builds_the_same_read_model()
         task.abort();
         let _ = task.await;
         kills += 1;
-        let done: i64 = sqlx::query_scalar("select count(*) from applied").fetch_one(&crashed).await.unwrap();
-        let total: i64 = sqlx::query_scalar("select count(*) from events").fetch_one(&db.eventstore).await.unwrap();
+        let done: i64 = sqlx::query_scalar("select count(*) from applied")
+            .fetch_one(&crashed)
+            .await
+            .unwrap();
+        let total: i64 = sqlx::query_scalar("select count(*) from events")
+            .fetch_one(&db.eventstore)
+            .await
+            .unwrap();
         if done == total || kills > 400 {
             break;
         }
     }
     // Whatever is left, a final clean run finishes.
-    ProjectorRunner::new(Arc::new(Recorder::new("crash")), db.eventstore.clone(), crashed.clone(), fast_options())
-        .catch_up()
-        .await
-        .unwrap();
+    ProjectorRunner::new(
+        Arc::new(Recorder::new("crash")),
+        db.eventstore.clone(),
+        crashed.clone(),
+        fast_options(),
+    )
+    .catch_up()
+    .await
+    .unwrap();
     assert!(kills > 3, "the projector was killed {kills} times");
     assert_eq!(snapshot(&crashed).await, snapshot(&clean).await);
     assert_exactly_once_in_stream_order(&crashed, &db.eventstore).await;
@@ -378,7 +429,12 @@ async fn two_instances_of_a_projector_apply_each_event_once() {
     for instance in [1, 2] {
         let mut rec = Recorder::new("leased");
         rec.instance = instance;
-        let runner = ProjectorRunner::new(Arc::new(rec), db.eventstore.clone(), target.clone(), fast_options());
+        let runner = ProjectorRunner::new(
+            Arc::new(rec),
+            db.eventstore.clone(),
+            target.clone(),
+            fast_options(),
+        );
         statuses.push(runner.status());
         tasks.push(tokio::spawn(runner.run(stop_rx.clone())));
     }
@@ -389,7 +445,11 @@ async fn two_instances_of_a_projector_apply_each_event_once() {
         .fetch_all(&target)
         .await
         .unwrap();
-    assert_eq!(instances.len(), 1, "one instance held the lease and applied everything");
+    assert_eq!(
+        instances.len(),
+        1,
+        "one instance held the lease and applied everything"
+    );
     let standby = statuses
         .iter()
         .filter(|s| s.borrow().state == ProjectorState::Standby)
@@ -416,7 +476,12 @@ async fn a_projector_stops_at_an_event_it_cannot_apply_and_names_it() {
         .unwrap();
     let mut rec = Recorder::new("poisoned");
     rec.poison = Some(poison);
-    let runner = ProjectorRunner::new(Arc::new(rec), db.eventstore.clone(), target.clone(), fast_options());
+    let runner = ProjectorRunner::new(
+        Arc::new(rec),
+        db.eventstore.clone(),
+        target.clone(),
+        fast_options(),
+    );
     let status = runner.status();
     let err = runner.catch_up().await.unwrap_err();
     assert!(err.to_string().contains("poisoned"), "{err}");
@@ -441,7 +506,10 @@ async fn a_projector_stops_at_an_event_it_cannot_apply_and_names_it() {
     }
     // Retrying does not skip it.
     assert!(runner.catch_up().await.is_err());
-    let count: i64 = sqlx::query_scalar("select count(*) from applied").fetch_one(&target).await.unwrap();
+    let count: i64 = sqlx::query_scalar("select count(*) from applied")
+        .fetch_one(&target)
+        .await
+        .unwrap();
     assert_eq!(count, 5);
     db.drop_schemas().await;
 }
@@ -450,12 +518,23 @@ async fn a_projector_stops_at_an_event_it_cannot_apply_and_names_it() {
 async fn the_application_role_cannot_update_or_delete_events() {
     let db = TestDatabases::new().await;
     append(&db.eventstore_owner, "x", 1, 1, Duration::ZERO).await;
-    let update = sqlx::query("update events set payload = '{}'").execute(&db.eventstore).await;
-    let delete = sqlx::query("delete from events").execute(&db.eventstore).await;
+    let update = sqlx::query("update events set payload = '{}'")
+        .execute(&db.eventstore)
+        .await;
+    let delete = sqlx::query("delete from events")
+        .execute(&db.eventstore)
+        .await;
     let truncate = sqlx::query("truncate events").execute(&db.eventstore).await;
-    for (what, r) in [("update", update), ("delete", delete), ("truncate", truncate)] {
+    for (what, r) in [
+        ("update", update),
+        ("delete", delete),
+        ("truncate", truncate),
+    ] {
         let err = r.expect_err(what);
-        assert!(err.to_string().contains("permission denied"), "{what}: {err}");
+        assert!(
+            err.to_string().contains("permission denied"),
+            "{what}: {err}"
+        );
     }
     // ...but it can append.
     sqlx::query(

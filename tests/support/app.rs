@@ -133,7 +133,9 @@ impl TestApp {
             },
             ..BuildOptions::default()
         };
-        let app = Application::build(settings, options).await.expect("build app");
+        let app = Application::build(settings, options)
+            .await
+            .expect("build app");
         let address = format!("http://127.0.0.1:{}", app.port());
         let handle = app.handle();
         let bus = app.bus.clone();
@@ -141,7 +143,10 @@ impl TestApp {
         Self {
             address,
             db,
-            client: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap(),
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .unwrap(),
             handle,
             server,
             jwks,
@@ -159,15 +164,32 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).bearer_auth(token).send().await.unwrap()
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn post(&self, path: &str, token: &str, body: &Value) -> reqwest::Response {
-        self.client.post(self.url(path)).bearer_auth(token).json(body).send().await.unwrap()
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn patch(&self, path: &str, token: &str, body: &Value) -> reqwest::Response {
-        self.client.patch(self.url(path)).bearer_auth(token).json(body).send().await.unwrap()
+        self.client
+            .patch(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
     }
 
     /// Stops the server and its projectors (the test fails if they do not stop), then drops

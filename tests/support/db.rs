@@ -12,7 +12,8 @@ use tokio::sync::OnceCell;
 
 /// The server every test uses; a database `sekretariat_test` is created on it once.
 pub fn server_url() -> String {
-    std::env::var("SEKRETARIAT_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+    std::env::var("SEKRETARIAT_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
 }
 
 const TEST_DB: &str = "sekretariat_test";
@@ -32,14 +33,17 @@ async fn prepare() {
                 .connect_with(base_options().database("postgres"))
                 .await
                 .expect("PostgreSQL must be running on 127.0.0.1:5432 (see README)");
-            let exists: bool = sqlx::query_scalar("select exists (select from pg_database where datname = $1)")
-                .bind(TEST_DB)
-                .fetch_one(&admin)
-                .await
-                .unwrap();
+            let exists: bool =
+                sqlx::query_scalar("select exists (select from pg_database where datname = $1)")
+                    .bind(TEST_DB)
+                    .fetch_one(&admin)
+                    .await
+                    .unwrap();
             if !exists {
                 // Two test binaries may race here; the loser's error is harmless.
-                let _ = admin.execute(format!("create database {TEST_DB}").as_str()).await;
+                let _ = admin
+                    .execute(format!("create database {TEST_DB}").as_str())
+                    .await;
             }
             let pool = PgPoolOptions::new()
                 .max_connections(1)
@@ -54,9 +58,15 @@ async fn prepare() {
             .await
             .unwrap();
             for s in stale {
-                let born: i64 = s[1..].split('_').next().and_then(|t| t.parse().ok()).unwrap_or(i64::MAX);
+                let born: i64 = s[1..]
+                    .split('_')
+                    .next()
+                    .and_then(|t| t.parse().ok())
+                    .unwrap_or(i64::MAX);
                 if born < cutoff {
-                    let _ = pool.execute(format!("drop schema if exists {s} cascade").as_str()).await;
+                    let _ = pool
+                        .execute(format!("drop schema if exists {s} cascade").as_str())
+                        .await;
                 }
             }
         })
@@ -64,7 +74,10 @@ async fn prepare() {
 }
 
 fn now_secs() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
 }
 
 /// One test's databases: a schema per module, migrated, plus pools on them.
@@ -79,14 +92,20 @@ pub struct TestDatabases {
 }
 
 fn schema_options(schema: &str) -> PgConnectOptions {
-    base_options().database(TEST_DB).options([("search_path", schema)])
+    base_options()
+        .database(TEST_DB)
+        .options([("search_path", schema)])
 }
 
 impl TestDatabases {
     /// Fresh schemas for every module, migrated.
     pub async fn new() -> Self {
         prepare().await;
-        let prefix = format!("t{}_{}", now_secs(), &uuid::Uuid::new_v4().simple().to_string()[..10]);
+        let prefix = format!(
+            "t{}_{}",
+            now_secs(),
+            &uuid::Uuid::new_v4().simple().to_string()[..10]
+        );
         let admin = PgPoolOptions::new()
             .max_connections(1)
             .connect_with(base_options().database(TEST_DB))
@@ -108,7 +127,9 @@ impl TestDatabases {
             .connect_with(eventstore_opts.clone())
             .await
             .unwrap();
-        sekretariat_commands::store::migrate(&eventstore_owner).await.unwrap();
+        sekretariat_commands::store::migrate(&eventstore_owner)
+            .await
+            .unwrap();
         let eventstore = sekretariat_commands::store::connect_app_pool(eventstore_opts.clone(), 10)
             .await
             .unwrap();
@@ -116,8 +137,14 @@ impl TestDatabases {
         let mut module_opts = HashMap::new();
         for m in Module::ALL {
             let opts = schema_options(&format!("{prefix}_{}", m.name()));
-            let pool = PgPoolOptions::new().max_connections(6).connect_with(opts.clone()).await.unwrap();
-            sekretariat_projections::migrate::migrate(m, &pool).await.unwrap();
+            let pool = PgPoolOptions::new()
+                .max_connections(6)
+                .connect_with(opts.clone())
+                .await
+                .unwrap();
+            sekretariat_projections::migrate::migrate(m, &pool)
+                .await
+                .unwrap();
             modules.insert(m, pool);
             module_opts.insert(m, opts);
         }

@@ -89,16 +89,12 @@ impl std::fmt::Display for Role {
 ///
 /// There is no implicit super-user: if admins may do something, list [`Role::Admin`].
 ///
-/// ```ignore
+/// ```text
 /// require_any(&user, &[Role::Sekretaris, Role::KasubagKepegawaian])?;
 /// ```
 ///
 /// # Errors
 /// [`Problem`] 403 `forbidden_role` when none of `roles` is held (always, if `roles` is empty).
-#[expect(
-    clippy::result_large_err,
-    reason = "Problem is the crate's one HTTP error type; handlers return it with `?` anyway"
-)]
 pub fn require_any(user: &AuthUser, roles: &[Role]) -> Result<(), Problem> {
     if user.has_any(roles) {
         return Ok(());

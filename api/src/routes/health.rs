@@ -13,7 +13,12 @@ use sqlx::PgPool;
 use super::AppState;
 
 async fn ping(pool: &PgPool) -> Result<(), String> {
-    match tokio::time::timeout(Duration::from_secs(2), sqlx::query("select 1").execute(pool)).await {
+    match tokio::time::timeout(
+        Duration::from_secs(2),
+        sqlx::query("select 1").execute(pool),
+    )
+    .await
+    {
         Ok(Ok(_)) => Ok(()),
         Ok(Err(e)) => Err(e.to_string()),
         Err(_) => Err("timeout".into()),
@@ -47,7 +52,10 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
             Ok((cp, _)) => (Some(cp), events_after(&state.eventstore, cp).await.ok()),
             Err(_) => (None, None),
         };
-        if matches!(status.state, ProjectorState::Failed { .. } | ProjectorState::Unavailable { .. }) {
+        if matches!(
+            status.state,
+            ProjectorState::Failed { .. } | ProjectorState::Unavailable { .. }
+        ) {
             degraded = true;
         }
         let mut v = serde_json::to_value(&status).unwrap_or(Value::Null);

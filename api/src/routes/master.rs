@@ -21,7 +21,9 @@ use crate::problem::Problem;
 const WRITERS: &[Role] = &[Role::Admin];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    let resource = |path: &str| web::resource(path.to_string()).default_service(web::to(super::method_not_allowed));
+    let resource = |path: &str| {
+        web::resource(path.to_string()).default_service(web::to(super::method_not_allowed))
+    };
     cfg.service(
         resource("/master/satker")
             .route(web::get().to(list_satker))
@@ -73,11 +75,20 @@ fn not_found(what: &str, id: &str) -> Problem {
     )
 }
 
-fn parse_enum<T: serde::de::DeserializeOwned>(f: &mut Fields, field: &str, value: &str, allowed: &str) -> Option<T> {
+fn parse_enum<T: serde::de::DeserializeOwned>(
+    f: &mut Fields,
+    field: &str,
+    value: &str,
+    allowed: &str,
+) -> Option<T> {
     match serde_json::from_value(serde_json::Value::String(value.trim().to_string())) {
         Ok(v) => Some(v),
         Err(_) => {
-            f.push(field, "nilai_tidak_dikenal", format!("'{value}' tidak dikenal. Pilihan: {allowed}."));
+            f.push(
+                field,
+                "nilai_tidak_dikenal",
+                format!("'{value}' tidak dikenal. Pilihan: {allowed}."),
+            );
             None
         }
     }
@@ -109,14 +120,19 @@ async fn daftarkan_satker(
     let mut f = Fields::default();
     let kode = f.take("kode", SatkerId::parse(&body.kode));
     f.finish()?;
-    let Some(kode) = kode else { return Err(Problem::internal()) };
+    let Some(kode) = kode else {
+        return Err(Problem::internal());
+    };
     let id = kode.as_str().to_string();
     let outcome = state
         .bus
         .execute(
             &state.bus.satker,
             &id,
-            SatkerCommand::Daftarkan { kode, nama: body.nama },
+            SatkerCommand::Daftarkan {
+                kode,
+                nama: body.nama,
+            },
             &meta.0.for_command("satker.daftarkan"),
         )
         .await?;
@@ -137,16 +153,24 @@ async fn ubah_satker(
         .execute(
             &state.bus.satker,
             id.as_str(),
-            SatkerCommand::UbahNama { nama: body.into_inner().nama },
+            SatkerCommand::UbahNama {
+                nama: body.into_inner().nama,
+            },
             &meta.0.for_command("satker.ubah_nama"),
         )
         .await?;
     Ok(accepted(outcome))
 }
 
-async fn list_satker(state: web::Data<AppState>, _user: AuthUser, q: web::Query<ReadQuery>) -> Result<HttpResponse, Problem> {
+async fn list_satker(
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    q: web::Query<ReadQuery>,
+) -> Result<HttpResponse, Problem> {
     wait(&state, q.min_position).await?;
-    let rows = queries::list_satker(state.read(Module::Master)).await.map_err(read_error)?;
+    let rows = queries::list_satker(state.read(Module::Master))
+        .await
+        .map_err(read_error)?;
     Ok(HttpResponse::Ok().json(rows))
 }
 
@@ -157,7 +181,10 @@ async fn get_satker(
     q: web::Query<ReadQuery>,
 ) -> Result<HttpResponse, Problem> {
     wait(&state, q.min_position).await?;
-    match queries::get_satker(state.read(Module::Master), &path).await.map_err(read_error)? {
+    match queries::get_satker(state.read(Module::Master), &path)
+        .await
+        .map_err(read_error)?
+    {
         Some(s) => Ok(HttpResponse::Ok().json(s)),
         None => Err(not_found("satker", &path)),
     }
@@ -222,7 +249,9 @@ async fn ubah_unit_kerja(
         .execute(
             &state.bus.unit_kerja,
             &path.to_string(),
-            UnitKerjaCommand::UbahNama { nama: body.into_inner().nama },
+            UnitKerjaCommand::UbahNama {
+                nama: body.into_inner().nama,
+            },
             &meta.0.for_command("unit_kerja.ubah_nama"),
         )
         .await?;
@@ -255,7 +284,10 @@ async fn get_unit_kerja(
     q: web::Query<ReadQuery>,
 ) -> Result<HttpResponse, Problem> {
     wait(&state, q.min_position).await?;
-    match queries::get_unit_kerja(state.read(Module::Master), *path).await.map_err(read_error)? {
+    match queries::get_unit_kerja(state.read(Module::Master), *path)
+        .await
+        .map_err(read_error)?
+    {
         Some(u) => Ok(HttpResponse::Ok().json(u)),
         None => Err(not_found("unit kerja", &path.to_string())),
     }
@@ -292,7 +324,8 @@ async fn buat_jabatan(
     let body = body.into_inner();
     let mut f = Fields::default();
     let jenis: Option<JenisJabatan> = parse_enum(&mut f, "jenis", &body.jenis, JENIS_JABATAN);
-    let kelompok: Option<KelompokBup> = parse_enum(&mut f, "kelompok_bup", &body.kelompok_bup, KELOMPOK_BUP);
+    let kelompok: Option<KelompokBup> =
+        parse_enum(&mut f, "kelompok_bup", &body.kelompok_bup, KELOMPOK_BUP);
     f.finish()?;
     let (Some(jenis), Some(kelompok_bup)) = (jenis, kelompok) else {
         return Err(Problem::internal());
@@ -325,9 +358,12 @@ async fn ubah_jabatan(
     require_any(&user, WRITERS)?;
     let body = body.into_inner();
     let mut f = Fields::default();
-    let kelompok: Option<KelompokBup> = parse_enum(&mut f, "kelompok_bup", &body.kelompok_bup, KELOMPOK_BUP);
+    let kelompok: Option<KelompokBup> =
+        parse_enum(&mut f, "kelompok_bup", &body.kelompok_bup, KELOMPOK_BUP);
     f.finish()?;
-    let Some(kelompok_bup) = kelompok else { return Err(Problem::internal()) };
+    let Some(kelompok_bup) = kelompok else {
+        return Err(Problem::internal());
+    };
     let outcome = state
         .bus
         .execute(
@@ -350,7 +386,11 @@ pub struct JabatanQuery {
     pub min_position: Option<i64>,
 }
 
-async fn list_jabatan(state: web::Data<AppState>, _user: AuthUser, q: web::Query<JabatanQuery>) -> Result<HttpResponse, Problem> {
+async fn list_jabatan(
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    q: web::Query<JabatanQuery>,
+) -> Result<HttpResponse, Problem> {
     wait(&state, q.min_position).await?;
     let rows = queries::list_jabatan(state.read(Module::Master), q.jenis.as_deref())
         .await
@@ -365,13 +405,21 @@ async fn get_jabatan(
     q: web::Query<ReadQuery>,
 ) -> Result<HttpResponse, Problem> {
     wait(&state, q.min_position).await?;
-    match queries::get_jabatan(state.read(Module::Master), *path).await.map_err(read_error)? {
+    match queries::get_jabatan(state.read(Module::Master), *path)
+        .await
+        .map_err(read_error)?
+    {
         Some(j) => Ok(HttpResponse::Ok().json(j)),
         None => Err(not_found("jabatan", &path.to_string())),
     }
 }
 
-async fn list_golongan(state: web::Data<AppState>, _user: AuthUser) -> Result<HttpResponse, Problem> {
-    let rows = queries::list_golongan(state.read(Module::Master)).await.map_err(read_error)?;
+async fn list_golongan(
+    state: web::Data<AppState>,
+    _user: AuthUser,
+) -> Result<HttpResponse, Problem> {
+    let rows = queries::list_golongan(state.read(Module::Master))
+        .await
+        .map_err(read_error)?;
     Ok(HttpResponse::Ok().json(rows))
 }

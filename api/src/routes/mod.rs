@@ -53,7 +53,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// Unknown route.
 pub async fn not_found(req: HttpRequest) -> Problem {
-    Problem::not_found("route_not_found", format!("Alamat {} tidak dikenal.", req.path()))
+    Problem::not_found(
+        "route_not_found",
+        format!("Alamat {} tidak dikenal.", req.path()),
+    )
 }
 
 /// Known route, unsupported method.
@@ -61,7 +64,11 @@ pub async fn method_not_allowed(req: HttpRequest) -> Problem {
     Problem::new(
         actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
-        format!("Metode {} tidak didukung untuk {}.", req.method(), req.path()),
+        format!(
+            "Metode {} tidak didukung untuk {}.",
+            req.method(),
+            req.path()
+        ),
     )
 }
 
@@ -77,10 +84,16 @@ pub fn paging(page: Option<i64>, per_page: Option<i64>) -> Result<(i64, i64), Pr
     let page = page.unwrap_or(1);
     let per_page = per_page.unwrap_or(25);
     if page < 1 {
-        return Err(Problem::bad_request("invalid_page", "page harus 1 atau lebih."));
+        return Err(Problem::bad_request(
+            "invalid_page",
+            "page harus 1 atau lebih.",
+        ));
     }
     if !(1..=100).contains(&per_page) {
-        return Err(Problem::bad_request("invalid_per_page", "per_page harus antara 1 dan 100."));
+        return Err(Problem::bad_request(
+            "invalid_per_page",
+            "per_page harus antara 1 dan 100.",
+        ));
     }
     Ok((page, per_page))
 }

@@ -93,7 +93,10 @@ impl DaftarkanBody {
         let tmt_jabatan = f.date("tmt_jabatan", &self.tmt_jabatan);
         let unit_kerja_id = f.uuid("unit_kerja_id", &self.unit_kerja_id);
         let satker_id = f.take("satker_id", SatkerId::parse(&self.satker_id));
-        let pendidikan = f.take("pendidikan_terakhir", Pendidikan::parse(&self.pendidikan_terakhir));
+        let pendidikan = f.take(
+            "pendidikan_terakhir",
+            Pendidikan::parse(&self.pendidikan_terakhir),
+        );
         let tmt_cpns = f.opt_date("tmt_cpns", self.tmt_cpns.as_deref());
         let tmt_pns = f.opt_date("tmt_pns", self.tmt_pns.as_deref());
         let tmt_pppk = f.opt_date("tmt_pppk", self.tmt_pppk.as_deref());
@@ -135,7 +138,12 @@ async fn daftarkan(
     let nip = data.nip.as_str().to_string();
     let outcome = state
         .bus
-        .execute(&state.bus.pegawai, &nip, PegawaiCommand::Daftarkan(data), &meta.0.for_command("pegawai.daftarkan"))
+        .execute(
+            &state.bus.pegawai,
+            &nip,
+            PegawaiCommand::Daftarkan(data),
+            &meta.0.for_command("pegawai.daftarkan"),
+        )
         .await?;
     Ok(created(format!("/api/v1/pegawai/{nip}"), outcome))
 }
@@ -165,7 +173,9 @@ impl UbahBody {
     pub fn try_into_domain(self) -> Result<PerubahanPegawai, Problem> {
         let mut f = Fields::default();
         let pendidikan = match &self.pendidikan_terakhir {
-            Some(p) => f.take("pendidikan_terakhir", Pendidikan::parse(p)).map(Some),
+            Some(p) => f
+                .take("pendidikan_terakhir", Pendidikan::parse(p))
+                .map(Some),
             None => Some(None),
         };
         let golongan = match (&self.golongan, &self.tmt_golongan) {
@@ -176,11 +186,19 @@ impl UbahBody {
                 g.zip(t).map(Some)
             }
             (Some(_), None) => {
-                f.push("tmt_golongan", "wajib_diisi", "Golongan baru harus disertai TMT golongan.");
+                f.push(
+                    "tmt_golongan",
+                    "wajib_diisi",
+                    "Golongan baru harus disertai TMT golongan.",
+                );
                 None
             }
             (None, Some(_)) => {
-                f.push("golongan", "wajib_diisi", "TMT golongan hanya dapat diisi bersama golongan baru.");
+                f.push(
+                    "golongan",
+                    "wajib_diisi",
+                    "TMT golongan hanya dapat diisi bersama golongan baru.",
+                );
                 None
             }
         };
@@ -192,11 +210,19 @@ impl UbahBody {
                 j.zip(t).map(Some)
             }
             (Some(_), None) => {
-                f.push("tmt_jabatan", "wajib_diisi", "Jabatan baru harus disertai TMT jabatan.");
+                f.push(
+                    "tmt_jabatan",
+                    "wajib_diisi",
+                    "Jabatan baru harus disertai TMT jabatan.",
+                );
                 None
             }
             (None, Some(_)) => {
-                f.push("jabatan_id", "wajib_diisi", "TMT jabatan hanya dapat diisi bersama jabatan baru.");
+                f.push(
+                    "jabatan_id",
+                    "wajib_diisi",
+                    "TMT jabatan hanya dapat diisi bersama jabatan baru.",
+                );
                 None
             }
         };
@@ -267,22 +293,28 @@ pub struct ListQuery {
     pub min_position: Option<i64>,
 }
 
-async fn list(state: web::Data<AppState>, _user: AuthUser, query: web::Query<ListQuery>) -> Result<HttpResponse, Problem> {
+async fn list(
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, Problem> {
     let q = query.into_inner();
     let (page, per_page) = super::paging(q.page, q.per_page)?;
     let golongan = match q.golongan.as_deref() {
         Some(g) => Some(
             Golongan::parse(g)
-                .map_err(|e| Problem::bad_request("invalid_query", format!("golongan: {}", e.message)))?
+                .map_err(|e| {
+                    Problem::bad_request("invalid_query", format!("golongan: {}", e.message))
+                })?
                 .to_string(),
         ),
         None => None,
     };
     let jenis_pegawai = match q.jenis_pegawai.as_deref() {
         Some(j) => Some(
-            serde_json::to_value(
-                JenisPegawai::parse(j).map_err(|e| Problem::bad_request("invalid_query", format!("jenis_pegawai: {}", e.message)))?,
-            )
+            serde_json::to_value(JenisPegawai::parse(j).map_err(|e| {
+                Problem::bad_request("invalid_query", format!("jenis_pegawai: {}", e.message))
+            })?)
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default(),
@@ -290,7 +322,14 @@ async fn list(state: web::Data<AppState>, _user: AuthUser, query: web::Query<Lis
         None => None,
     };
     let read = state.read(Module::Kepegawaian);
-    wait_for(&state.eventstore, read, kepegawaian::NAME, q.min_position, state.min_position_timeout).await?;
+    wait_for(
+        &state.eventstore,
+        read,
+        kepegawaian::NAME,
+        q.min_position,
+        state.min_position_timeout,
+    )
+    .await?;
     let filter = PegawaiFilter {
         satker_id: q.satker_id,
         unit_kerja_id: q.unit_kerja_id,
@@ -298,7 +337,9 @@ async fn list(state: web::Data<AppState>, _user: AuthUser, query: web::Query<Lis
         jenis_pegawai,
         q: q.q,
     };
-    let page = queries::list_pegawai(read, &filter, page, per_page).await.map_err(read_error)?;
+    let page = queries::list_pegawai(read, &filter, page, per_page)
+        .await
+        .map_err(read_error)?;
     Ok(HttpResponse::Ok().json(page))
 }
 
@@ -310,8 +351,18 @@ async fn get(
 ) -> Result<HttpResponse, Problem> {
     let nip = Nip::parse_any(&path).map_err(Problem::from)?;
     let read = state.read(Module::Kepegawaian);
-    wait_for(&state.eventstore, read, kepegawaian::NAME, query.min_position, state.min_position_timeout).await?;
-    match queries::get_pegawai(read, nip.as_str()).await.map_err(read_error)? {
+    wait_for(
+        &state.eventstore,
+        read,
+        kepegawaian::NAME,
+        query.min_position,
+        state.min_position_timeout,
+    )
+    .await?;
+    match queries::get_pegawai(read, nip.as_str())
+        .await
+        .map_err(read_error)?
+    {
         Some(p) => Ok(HttpResponse::Ok().json(p)),
         None => Err(Problem::not_found(
             "pegawai_tidak_ditemukan",
@@ -328,13 +379,26 @@ async fn riwayat(
 ) -> Result<HttpResponse, Problem> {
     let nip = Nip::parse_any(&path).map_err(Problem::from)?;
     let read = state.read(Module::Kepegawaian);
-    wait_for(&state.eventstore, read, kepegawaian::NAME, query.min_position, state.min_position_timeout).await?;
-    if queries::get_pegawai(read, nip.as_str()).await.map_err(read_error)?.is_none() {
+    wait_for(
+        &state.eventstore,
+        read,
+        kepegawaian::NAME,
+        query.min_position,
+        state.min_position_timeout,
+    )
+    .await?;
+    if queries::get_pegawai(read, nip.as_str())
+        .await
+        .map_err(read_error)?
+        .is_none()
+    {
         return Err(Problem::not_found(
             "pegawai_tidak_ditemukan",
             format!("Pegawai dengan NIP {} tidak ditemukan.", nip.as_str()),
         ));
     }
-    let r = queries::riwayat(read, nip.as_str()).await.map_err(read_error)?;
+    let r = queries::riwayat(read, nip.as_str())
+        .await
+        .map_err(read_error)?;
     Ok(HttpResponse::Ok().json(r))
 }
