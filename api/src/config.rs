@@ -9,6 +9,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use ipnet::IpNet;
 use sekretariat_projections::migrate::Module;
 use sqlx::postgres::PgConnectOptions;
 
@@ -101,6 +102,38 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// How long a query with `min_position` waits for its projector.
     pub min_position_timeout: Duration,
+    /// Who may read `/metrics` and `/health` without a token (default: loopback).
+    pub monitoring_allow: Vec<IpNet>,
+    /// Proxies (nginx) whose `X-Forwarded-For` is believed (default: loopback).
+    pub trusted_proxies: Vec<IpNet>,
+    /// Origins allowed by CORS (the frontend); empty: no CORS headers at all.
+    pub cors_origins: Vec<String>,
+    /// Longest time a request may take before the server gives up on it.
+    pub request_timeout: Duration,
+    /// Largest accepted request body, in bytes.
+    pub body_limit: usize,
+}
+
+fn ip_list(vars: &HashMap<String, String>, key: &str, default: &str) -> anyhow::Result<Vec<IpNet>> {
+    let raw = env(vars, key).unwrap_or_else(|| default.to_string());
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(IpNet::from))
+                .with_context(|| format!("{key}: '{s}' is not an IP address or CIDR range"))
+        })
+        .collect()
+}
+
+fn number<T: FromStr>(vars: &HashMap<String, String>, key: &str, default: T) -> anyhow::Result<T> {
+    match env(vars, key) {
+        Some(v) => v
+            .parse()
+            .map_err(|_| anyhow::anyhow!("{key} is not a number: '{v}'")),
+        None => Ok(default),
+    }
 }
 
 fn env(vars: &HashMap<String, String>, key: &str) -> Option<String> {
@@ -167,13 +200,9 @@ impl Settings {
             .unwrap_or_else(|| "127.0.0.1:8080".into())
             .parse()
             .context("SEKRETARIAT_LISTEN is not an address like 127.0.0.1:8080")?;
-        let min_position_timeout = match env(vars, "SEKRETARIAT_MIN_POSITION_TIMEOUT_MS") {
-            Some(ms) => Duration::from_millis(
-                ms.parse()
-                    .context("SEKRETARIAT_MIN_POSITION_TIMEOUT_MS is not a number")?,
-            ),
-            None => Duration::from_secs(5),
-        };
+        let min_position_timeout =
+            Duration::from_millis(number(vars, "SEKRETARIAT_MIN_POSITION_TIMEOUT_MS", 5000)?);
+        let loopback = "127.0.0.0/8,::1/128";
         Ok(Self {
             databases: DatabaseConfig {
                 eventstore,
@@ -191,6 +220,22 @@ impl Settings {
             listen,
             data_dir,
             min_position_timeout,
+            monitoring_allow: ip_list(vars, "SEKRETARIAT_MONITORING_ALLOW", loopback)?,
+            trusted_proxies: ip_list(vars, "SEKRETARIAT_TRUSTED_PROXIES", loopback)?,
+            cors_origins: env(vars, "SEKRETARIAT_CORS_ORIGINS")
+                .map(|v| {
+                    v.split(',')
+                        .map(|s| s.trim().trim_end_matches('/').to_string())
+                        .filter(|s| !s.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            request_timeout: Duration::from_secs(number(
+                vars,
+                "SEKRETARIAT_REQUEST_TIMEOUT_SECS",
+                30,
+            )?),
+            body_limit: number::<usize>(vars, "SEKRETARIAT_BODY_LIMIT_KB", 256)? * 1024,
         })
     }
 }

@@ -23,6 +23,35 @@ use sqlx::PgPool;
 use crate::metadata::CommandMetadata;
 use crate::ports::EventStoreMasterData;
 
+/// How a command ended, for metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommandResult {
+    Ok,
+    /// A business rule refused it.
+    Rejected,
+    /// Concurrent modification, twice.
+    Conflict,
+    /// Infrastructure failure.
+    Error,
+}
+
+impl CommandResult {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Rejected => "rejected",
+            Self::Conflict => "conflict",
+            Self::Error => "error",
+        }
+    }
+}
+
+/// Told about every executed command (metrics). Must not block.
+pub trait CommandObserver: Send + Sync {
+    /// `events` is how many events the command appended.
+    fn command_executed(&self, aggregate_type: &str, result: CommandResult, events: u64);
+}
+
 /// A cqrs-es framework on our event store, without inline queries.
 pub type Cqrs<A> = CqrsFramework<A, PersistedEventStore<PostgresEventRepository, A>>;
 
@@ -36,6 +65,9 @@ pub struct CommandOutcome {
     /// Global position of the last event this command appended; `None` when the command
     /// changed nothing.
     pub position: Option<i64>,
+    /// How many events the command appended (not part of the HTTP answer).
+    #[serde(skip)]
+    pub events_appended: u64,
 }
 
 /// Why a command did not take effect. Nothing was appended in any case.
@@ -68,11 +100,21 @@ pub struct CommandBus {
     pub jabatan: Cqrs<Jabatan>,
     pub pegawai: Cqrs<Pegawai>,
     pegawai_store: PersistedEventStore<PostgresEventRepository, Pegawai>,
+    observer: Option<Arc<dyn CommandObserver>>,
 }
 
 impl CommandBus {
     /// `pool` must be an application-role pool on the event store.
     pub fn new(pool: PgPool, clock: Arc<dyn Clock>) -> Arc<Self> {
+        Self::with_observer(pool, clock, None)
+    }
+
+    /// Like [`CommandBus::new`], telling `observer` about every command.
+    pub fn with_observer(
+        pool: PgPool,
+        clock: Arc<dyn Clock>,
+        observer: Option<Arc<dyn CommandObserver>>,
+    ) -> Arc<Self> {
         let services = Services {
             master: Arc::new(EventStoreMasterData::new(pool.clone())),
             clock,
@@ -85,6 +127,7 @@ impl CommandBus {
             pegawai_store: PersistedEventStore::new_event_store(PostgresEventRepository::new(
                 pool.clone(),
             )),
+            observer,
             pool,
         })
     }
@@ -113,6 +156,30 @@ impl CommandBus {
     /// # Errors
     /// See [`CommandError`].
     pub async fn execute<A>(
+        &self,
+        cqrs: &Cqrs<A>,
+        id: &str,
+        command: A::Command,
+        meta: &CommandMetadata,
+    ) -> Result<CommandOutcome, CommandError>
+    where
+        A: Aggregate<Error = DomainError>,
+        A::Command: Clone,
+    {
+        let result = self.execute_inner(cqrs, id, command, meta).await;
+        if let Some(observer) = &self.observer {
+            let (r, events) = match &result {
+                Ok(o) => (CommandResult::Ok, o.events_appended),
+                Err(CommandError::Domain(_)) => (CommandResult::Rejected, 0),
+                Err(CommandError::Conflict) => (CommandResult::Conflict, 0),
+                Err(_) => (CommandResult::Error, 0),
+            };
+            observer.command_executed(A::TYPE, r, events);
+        }
+        result
+    }
+
+    async fn execute_inner<A>(
         &self,
         cqrs: &Cqrs<A>,
         id: &str,
@@ -152,10 +219,10 @@ impl CommandBus {
         id: &str,
         command_id: &str,
     ) -> Result<CommandOutcome, CommandError> {
-        let ours: Option<(i64, i64)> = sqlx::query_as(
-            "select sequence, global_position from events
+        let ours: Option<(i64, i64, i64)> = sqlx::query_as(
+            "select max(sequence), max(global_position), count(*) from events
               where aggregate_type = $1 and aggregate_id = $2 and metadata ->> 'command_id' = $3
-              order by sequence desc limit 1",
+             having count(*) > 0",
         )
         .bind(aggregate_type)
         .bind(id)
@@ -163,11 +230,12 @@ impl CommandBus {
         .fetch_optional(&self.pool)
         .await
         .map_err(|e| CommandError::Unexpected(e.to_string()))?;
-        if let Some((version, position)) = ours {
+        if let Some((version, position, count)) = ours {
             return Ok(CommandOutcome {
                 id: id.to_string(),
                 version,
                 position: Some(position),
+                events_appended: count as u64,
             });
         }
         let version: i64 = sqlx::query_scalar(
@@ -182,6 +250,7 @@ impl CommandBus {
             id: id.to_string(),
             version,
             position: None,
+            events_appended: 0,
         })
     }
 }

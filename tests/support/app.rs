@@ -124,6 +124,7 @@ impl TestApp {
             listen: "127.0.0.1:0".parse().unwrap(),
             data_dir: std::env::temp_dir().join(format!("sekretariat-test-{}", db.prefix)),
             min_position_timeout: Duration::from_secs(5),
+            ..Settings::from_vars(&Default::default()).expect("default settings")
         };
         let options = BuildOptions {
             workers: Some(2),
