@@ -90,7 +90,10 @@ pub async fn migrate_all(config: &DatabaseConfig) -> anyhow::Result<()> {
 pub struct Pools {
     /// Application role: reads and appends, cannot change events.
     pub eventstore: PgPool,
+    /// Per module, as `sekretariat_read`: the API's queries, under row-level security.
     pub read: HashMap<Module, PgPool>,
+    /// Per module, as the owner: the projectors (the only writers of read models).
+    pub write: HashMap<Module, PgPool>,
 }
 
 /// Connects every pool.
@@ -102,15 +105,24 @@ pub async fn connect(config: &DatabaseConfig) -> anyhow::Result<Pools> {
         .await
         .context("connecting to the event store as the application role")?;
     let mut read = HashMap::new();
+    let mut write = HashMap::new();
     for m in Module::ALL {
+        let pool = sekretariat_projections::scope::connect_read_pool(config.module(m).clone(), 8)
+            .await
+            .with_context(|| format!("connecting to db_{} as the read role", m.name()))?;
+        read.insert(m, pool);
         let pool = PgPoolOptions::new()
-            .max_connections(8)
+            .max_connections(4)
             .connect_with(config.module(m).clone())
             .await
             .with_context(|| format!("connecting to db_{}", m.name()))?;
-        read.insert(m, pool);
+        write.insert(m, pool);
     }
-    Ok(Pools { eventstore, read })
+    Ok(Pools {
+        eventstore,
+        read,
+        write,
+    })
 }
 
 /// Whether the event store holds no event yet.

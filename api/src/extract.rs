@@ -17,16 +17,24 @@ use crate::auth::AuthUser;
 use crate::error::{read_error, validation};
 use crate::problem::{FieldError, Problem};
 
-/// Largest accepted JSON body.
-pub const JSON_LIMIT: usize = 256 * 1024;
-
-pub fn json_config() -> web::JsonConfig {
+/// JSON bodies up to `limit` bytes (`Settings::body_limit`); anything larger is refused with
+/// 413 problem+json before it is read.
+pub fn json_config(limit: usize) -> web::JsonConfig {
     web::JsonConfig::default()
-        .limit(JSON_LIMIT)
-        .error_handler(|err, _req| json_problem(&err).into())
+        .limit(limit)
+        .error_handler(move |err, _req| json_problem(&err, limit).into())
 }
 
-fn json_problem(err: &JsonPayloadError) -> Problem {
+/// The limit as people read it: kilobytes when it is at least one.
+fn size_text(limit: usize) -> String {
+    if limit >= 1024 {
+        format!("{} KB", limit / 1024)
+    } else {
+        format!("{limit} byte")
+    }
+}
+
+fn json_problem(err: &JsonPayloadError, limit: usize) -> Problem {
     match err {
         JsonPayloadError::ContentType => Problem::new(
             actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -37,7 +45,7 @@ fn json_problem(err: &JsonPayloadError) -> Problem {
             Problem::new(
                 actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
                 "payload_too_large",
-                format!("Isi permintaan melebihi batas {} KB.", JSON_LIMIT / 1024),
+                format!("Isi permintaan melebihi batas {}.", size_text(limit)),
             )
         }
         JsonPayloadError::Deserialize(e) if e.is_data() => Problem::bad_request(

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod problem;
+pub mod rbac;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;

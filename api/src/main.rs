@@ -44,6 +44,9 @@ enum Command {
         /// The unit kerja id in the token.
         #[arg(long)]
         unit: Option<String>,
+        /// The user's own NIP (what a `staf` may see).
+        #[arg(long)]
+        nip: Option<String>,
         #[arg(long, default_value = "dev-user")]
         sub: String,
         #[arg(long, default_value = "dev")]
@@ -94,6 +97,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             roles,
             satker,
             unit,
+            nip,
             sub,
             username,
             name,
@@ -113,6 +117,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             claims.name = name;
             claims.satker_id = satker;
             claims.unit_kerja_id = unit;
+            claims.nip = nip;
             claims.issuer = settings.auth.issuer.clone();
             claims.audience = settings.auth.audience.clone();
             claims.ttl = Duration::from_secs(hours * 3600);

@@ -104,7 +104,7 @@ impl Application {
             let runner = ProjectorRunner::new(
                 projector,
                 pools.eventstore.clone(),
-                pools.read[&module].clone(),
+                pools.write[&module].clone(),
                 options.runner.clone(),
             )
             .with_wake(wake.clone());

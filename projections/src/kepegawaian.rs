@@ -8,7 +8,7 @@ use sekretariat_domain::pegawai::Pegawai;
 use sekretariat_domain::pegawai::events::PegawaiEvent;
 use sekretariat_domain::values::Golongan;
 use serde::{Deserialize, Serialize};
-use sqlx::{FromRow, PgConnection, PgPool, Postgres, QueryBuilder};
+use sqlx::{FromRow, PgConnection, Postgres, QueryBuilder};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
@@ -263,8 +263,8 @@ async fn insert_riwayat_pangkat(
     at: OffsetDateTime,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "insert into riwayat_pangkat (nip, golongan, pangkat, tmt_golongan, global_position, recorded_at)
-         values ($1, $2, $3, $4, $5, $6)",
+        "insert into riwayat_pangkat (nip, golongan, pangkat, tmt_golongan, global_position, recorded_at, satker_id)
+         select $1, $2, $3, $4, $5, $6, satker_id from pegawai where nip = $1",
     )
     .bind(nip)
     .bind(golongan.to_string())
@@ -293,8 +293,8 @@ async fn insert_riwayat_jabatan(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "insert into riwayat_jabatan (nip, jabatan_id, jabatan_nama, jenis_jabatan, tmt_jabatan, global_position,
-            recorded_at)
-         values ($1, $2, $3, $4, $5, $6, $7)",
+            recorded_at, satker_id)
+         select $1, $2, $3, $4, $5, $6, $7, satker_id from pegawai where nip = $1",
     )
     .bind(nip)
     .bind(jabatan_id)
@@ -374,6 +374,8 @@ pub struct Riwayat {
 /// prefix.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct PegawaiFilter {
+    /// Exactly this NIP (a staf member sees only their own record).
+    pub nip: Option<String>,
     pub satker_id: Option<String>,
     pub unit_kerja_id: Option<Uuid>,
     pub golongan: Option<String>,
@@ -397,6 +399,9 @@ const PEGAWAI_COLUMNS: &str = "nip, nama, gelar_depan, gelar_belakang, satker_id
 
 fn push_filters(qb: &mut QueryBuilder<'_, Postgres>, f: &PegawaiFilter) {
     qb.push(" where true");
+    if let Some(n) = &f.nip {
+        qb.push(" and nip = ").push_bind(n.clone());
+    }
     if let Some(s) = &f.satker_id {
         qb.push(" and satker_id = ").push_bind(s.clone());
     }
@@ -431,21 +436,21 @@ pub mod queries {
     /// # Errors
     /// Database errors.
     pub async fn list_pegawai(
-        pool: &PgPool,
+        conn: &mut PgConnection,
         f: &PegawaiFilter,
         page: i64,
         per_page: i64,
     ) -> Result<Page<PegawaiView>, sqlx::Error> {
         let mut count = QueryBuilder::new("select count(*) from pegawai");
         push_filters(&mut count, f);
-        let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+        let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
         let mut qb = QueryBuilder::new(format!("select {PEGAWAI_COLUMNS} from pegawai"));
         push_filters(&mut qb, f);
         qb.push(" order by nama, nip limit ")
             .push_bind(per_page)
             .push(" offset ")
             .push_bind((page - 1) * per_page);
-        let data = qb.build_query_as().fetch_all(pool).await?;
+        let data = qb.build_query_as().fetch_all(&mut *conn).await?;
         Ok(Page {
             data,
             page,
@@ -456,31 +461,34 @@ pub mod queries {
 
     /// # Errors
     /// Database errors.
-    pub async fn get_pegawai(pool: &PgPool, nip: &str) -> Result<Option<PegawaiView>, sqlx::Error> {
+    pub async fn get_pegawai(
+        conn: &mut PgConnection,
+        nip: &str,
+    ) -> Result<Option<PegawaiView>, sqlx::Error> {
         sqlx::query_as(&format!(
             "select {PEGAWAI_COLUMNS} from pegawai where nip = $1"
         ))
         .bind(nip)
-        .fetch_optional(pool)
+        .fetch_optional(&mut *conn)
         .await
     }
 
     /// # Errors
     /// Database errors.
-    pub async fn riwayat(pool: &PgPool, nip: &str) -> Result<Riwayat, sqlx::Error> {
+    pub async fn riwayat(conn: &mut PgConnection, nip: &str) -> Result<Riwayat, sqlx::Error> {
         let pangkat = sqlx::query_as(
             "select golongan, pangkat, tmt_golongan, global_position, recorded_at from riwayat_pangkat
               where nip = $1 order by tmt_golongan, global_position",
         )
         .bind(nip)
-        .fetch_all(pool)
+        .fetch_all(&mut *conn)
         .await?;
         let jabatan = sqlx::query_as(
             "select jabatan_id, jabatan_nama, jenis_jabatan, tmt_jabatan, global_position, recorded_at
                from riwayat_jabatan where nip = $1 order by tmt_jabatan, global_position",
         )
         .bind(nip)
-        .fetch_all(pool)
+        .fetch_all(&mut *conn)
         .await?;
         Ok(Riwayat {
             nip: nip.to_string(),

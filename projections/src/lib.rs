@@ -9,6 +9,7 @@ pub mod kepegawaian;
 pub mod master;
 pub mod migrate;
 pub mod runtime;
+pub mod scope;
 
 pub use runtime::{
     Position, ProjectionError, Projector, ProjectorRunner, ProjectorStatus, RunnerOptions,

@@ -7,7 +7,7 @@ use sekretariat_domain::master::jabatan::{Jabatan, JabatanEvent};
 use sekretariat_domain::master::satker::{Satker, SatkerEvent};
 use sekretariat_domain::master::unit_kerja::{UnitKerja, UnitKerjaEvent};
 use serde::Serialize;
-use sqlx::{FromRow, PgConnection, PgPool};
+use sqlx::{FromRow, PgConnection};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -187,25 +187,28 @@ pub mod queries {
 
     /// # Errors
     /// Database errors.
-    pub async fn list_satker(pool: &PgPool) -> Result<Vec<SatkerView>, sqlx::Error> {
+    pub async fn list_satker(conn: &mut PgConnection) -> Result<Vec<SatkerView>, sqlx::Error> {
         sqlx::query_as("select id, nama, version, updated_at from satker order by id")
-            .fetch_all(pool)
+            .fetch_all(&mut *conn)
             .await
     }
 
     /// # Errors
     /// Database errors.
-    pub async fn get_satker(pool: &PgPool, id: &str) -> Result<Option<SatkerView>, sqlx::Error> {
+    pub async fn get_satker(
+        conn: &mut PgConnection,
+        id: &str,
+    ) -> Result<Option<SatkerView>, sqlx::Error> {
         sqlx::query_as("select id, nama, version, updated_at from satker where id = $1")
             .bind(id)
-            .fetch_optional(pool)
+            .fetch_optional(&mut *conn)
             .await
     }
 
     /// # Errors
     /// Database errors.
     pub async fn list_unit_kerja(
-        pool: &PgPool,
+        conn: &mut PgConnection,
         satker_id: Option<&str>,
     ) -> Result<Vec<UnitKerjaView>, sqlx::Error> {
         sqlx::query_as(
@@ -214,26 +217,26 @@ pub mod queries {
               order by satker_id, nama, id",
         )
         .bind(satker_id)
-        .fetch_all(pool)
+        .fetch_all(&mut *conn)
         .await
     }
 
     /// # Errors
     /// Database errors.
     pub async fn get_unit_kerja(
-        pool: &PgPool,
+        conn: &mut PgConnection,
         id: Uuid,
     ) -> Result<Option<UnitKerjaView>, sqlx::Error> {
         sqlx::query_as("select id, satker_id, nama, induk_id, version, updated_at from unit_kerja where id = $1")
             .bind(id)
-            .fetch_optional(pool)
+            .fetch_optional(&mut *conn)
             .await
     }
 
     /// # Errors
     /// Database errors.
     pub async fn list_jabatan(
-        pool: &PgPool,
+        conn: &mut PgConnection,
         jenis: Option<&str>,
     ) -> Result<Vec<JabatanView>, sqlx::Error> {
         sqlx::query_as(
@@ -242,28 +245,31 @@ pub mod queries {
               order by nama, id",
         )
         .bind(jenis)
-        .fetch_all(pool)
+        .fetch_all(&mut *conn)
         .await
     }
 
     /// # Errors
     /// Database errors.
-    pub async fn get_jabatan(pool: &PgPool, id: Uuid) -> Result<Option<JabatanView>, sqlx::Error> {
+    pub async fn get_jabatan(
+        conn: &mut PgConnection,
+        id: Uuid,
+    ) -> Result<Option<JabatanView>, sqlx::Error> {
         sqlx::query_as(
             "select id, nama, jenis, kelompok_bup, version, updated_at from jabatan where id = $1",
         )
         .bind(id)
-        .fetch_optional(pool)
+        .fetch_optional(&mut *conn)
         .await
     }
 
     /// # Errors
     /// Database errors.
-    pub async fn list_golongan(pool: &PgPool) -> Result<Vec<GolonganView>, sqlx::Error> {
+    pub async fn list_golongan(conn: &mut PgConnection) -> Result<Vec<GolonganView>, sqlx::Error> {
         sqlx::query_as(
             "select kode, jenis, urutan, pangkat, siasn_id from golongan order by urutan",
         )
-        .fetch_all(pool)
+        .fetch_all(&mut *conn)
         .await
     }
 }

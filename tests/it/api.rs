@@ -151,7 +151,11 @@ async fn register_read_your_write_update_and_riwayat() {
     assert!(p1 > m.last_position);
 
     // Read it back, waiting for the projector to reach the command's position.
-    let staf = app.token(&["staf"], Some(SATKER));
+    let staf = sign(&with(
+        claims(&["staf"], Some(SATKER)),
+        "nip",
+        json!("199805142022032003"),
+    ));
     let res = app
         .get(
             &format!("/api/v1/pegawai/199805142022032003?min_position={p1}"),
@@ -249,7 +253,7 @@ async fn list_filters_searches_and_pages_in_a_stable_order() {
     });
     let last = created(app.post("/api/v1/pegawai", &admin, &pppk).await).await;
     assert!(position(&last) > position(&out));
-    let staf = app.token(&["staf"], Some(SATKER));
+    let staf = app.token(&["admin"], None);
     let p = position(&last);
 
     let page = json_body(
@@ -658,7 +662,7 @@ async fn the_demo_court_loads_through_commands_and_lists_its_twenty_people() {
     let app = TestApp::spawn().await;
     let summary = sekretariat_api::demo::load(&app.bus).await.unwrap();
     assert_eq!(summary.pegawai, 20);
-    let staf = app.token(&["staf"], Some("W13-A99"));
+    let staf = app.token(&["sekretaris"], Some("W13-A99"));
     let p = summary.last_position.unwrap();
     let page = json_body(
         app.get(
@@ -709,5 +713,175 @@ async fn concurrent_registrations_of_one_nip_create_one_pegawai() {
         .await
         .unwrap();
     assert_eq!(n, 1);
+    app.stop().await;
+}
+
+/// Issue 3: a token of satker A can neither read nor change satker B's rows, through any
+/// endpoint; a staf member sees only their own record.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_satker_sees_only_its_own_rows_and_staf_only_their_own_record() {
+    let app = TestApp::spawn().await;
+    let m = setup_master(&app).await;
+    let admin = app.token(&["admin"], None);
+    created(
+        app.post("/api/v1/pegawai", &admin, &analis_perkara(&m))
+            .await,
+    )
+    .await;
+    let pppk = json!({
+        "nip": "199203252024212003", "nama": "Indah Permatasari", "tempat_lahir": "Cimahi",
+        "tanggal_lahir": "1992-03-25", "jenis_kelamin": "P", "jenis_pegawai": "PPPK", "golongan": "IX",
+        "tmt_golongan": "2024-03-01", "jabatan_id": m.pelaksana, "tmt_jabatan": "2024-03-01",
+        "unit_kerja_id": m.other_unit, "satker_id": OTHER, "pendidikan_terakhir": "D3", "tmt_pppk": "2024-03-01"
+    });
+    let last = position(&created(app.post("/api/v1/pegawai", &admin, &pppk).await).await);
+
+    let a = app.token(&["sekretaris"], Some(SATKER));
+    let page = json_body(
+        app.get(&format!("/api/v1/pegawai?min_position={last}"), &a)
+            .await,
+    )
+    .await;
+    let nips: Vec<&str> = page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["nip"].as_str().unwrap())
+        .collect();
+    assert_eq!(nips, vec!["199805142022032003"]);
+    let page = json_body(
+        app.get(&format!("/api/v1/pegawai?satker_id={OTHER}"), &a)
+            .await,
+    )
+    .await;
+    assert_eq!(
+        page["total"], 0,
+        "asking for B by filter does not widen the scope"
+    );
+    for path in [
+        "/api/v1/pegawai/199203252024212003".to_string(),
+        "/api/v1/pegawai/199203252024212003/riwayat".to_string(),
+        format!("/api/v1/master/unit-kerja/{}", m.other_unit),
+        format!("/api/v1/master/satker/{OTHER}"),
+    ] {
+        let res = app.get(&path, &a).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    let units = json_body(app.get("/api/v1/master/unit-kerja", &a).await).await;
+    assert!(
+        units
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["satker_id"] == SATKER),
+        "{units}"
+    );
+    let satkers = json_body(app.get("/api/v1/master/satker", &a).await).await;
+    assert_eq!(satkers.as_array().unwrap().len(), 1);
+
+    // Changing B's pegawai with A's kepegawaian token is refused, and nothing is appended.
+    let kasubag_a = app.token(&["kasubag_kepegawaian"], Some(SATKER));
+    let count = || async {
+        sqlx::query_scalar::<_, i64>("select count(*) from events")
+            .fetch_one(&app.db.eventstore)
+            .await
+            .unwrap()
+    };
+    let before = count().await;
+    let p = problem(
+        app.patch(
+            "/api/v1/pegawai/199203252024212003",
+            &kasubag_a,
+            &json!({"tempat_lahir": "Bandung"}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    assert_eq!(p["code"], "satker_out_of_scope");
+    let p = problem(
+        app.post(
+            "/api/v1/pegawai",
+            &kasubag_a,
+            &with(pppk.clone(), "nip", json!("199203252024212011")),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    assert_eq!(p["code"], "satker_out_of_scope");
+    assert_eq!(before, count().await);
+
+    // A token without a satker sees nothing.
+    let nowhere = app.token(&["sekretaris"], None);
+    let page = json_body(app.get("/api/v1/pegawai", &nowhere).await).await;
+    assert_eq!(page["total"], 0);
+
+    // Staf: only their own record; others are "not found".
+    let staf = sign(&with(
+        claims(&["staf"], Some(SATKER)),
+        "nip",
+        json!("199805142022032003"),
+    ));
+    let page = json_body(app.get("/api/v1/pegawai", &staf).await).await;
+    assert_eq!(page["total"], 1);
+    assert_eq!(page["data"][0]["nip"], "199805142022032003");
+    let staf_other = sign(&with(
+        claims(&["staf"], Some(SATKER)),
+        "nip",
+        json!("198502152009042005"),
+    ));
+    let res = app
+        .get("/api/v1/pegawai/199805142022032003", &staf_other)
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let page = json_body(
+        app.get("/api/v1/pegawai", &app.token(&["staf"], Some(SATKER)))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        page["total"], 0,
+        "a staf token without a nip claim sees no one"
+    );
+    app.stop().await;
+}
+
+/// Every row of the RBAC matrix, for every role: the roles it names get past the matrix, the
+/// others get exactly 403 forbidden_role. Bodies are empty objects (refused later, never by the
+/// matrix) and nothing answers 5xx.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_in_the_rbac_matrix_admits_exactly_its_roles() {
+    use sekretariat_api::auth::Role;
+    use sekretariat_api::rbac::MATRIX;
+    let app = TestApp::spawn().await;
+    for rule in MATRIX {
+        let path = rule
+            .path
+            .replace("{nip}", "199805142022032003")
+            .replace("{id}", "00000000-0000-0000-0000-000000000001");
+        for role in Role::ALL {
+            let token = app.token(&[role.as_str()], Some(SATKER));
+            let res = app
+                .client
+                .request(rule.method.parse().unwrap(), app.url(&path))
+                .bearer_auth(&token)
+                .json(&json!({}))
+                .send()
+                .await
+                .unwrap();
+            let status = res.status();
+            let body = json_body(res).await;
+            let refused = status == StatusCode::FORBIDDEN && body["code"] == "forbidden_role";
+            let what = format!(
+                "{} {} as {}: {status} {body}",
+                rule.method,
+                rule.path,
+                role.as_str()
+            );
+            assert_eq!(refused, !rule.roles.contains(&role), "{what}");
+            assert!(status.as_u16() < 500, "{what}");
+        }
+    }
     app.stop().await;
 }

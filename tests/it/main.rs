@@ -3,4 +3,5 @@
 
 mod api;
 mod read_models;
+mod rls;
 mod runtime;

@@ -80,6 +80,8 @@ pub struct DevClaims {
     pub satker_id: Option<String>,
     /// `unit_kerja_id`.
     pub unit_kerja_id: Option<String>,
+    /// `nip`.
+    pub nip: Option<String>,
     /// `iss`.
     pub issuer: String,
     /// `aud` and `azp`.
@@ -98,6 +100,7 @@ impl DevClaims {
             roles,
             satker_id: None,
             unit_kerja_id: None,
+            nip: None,
             issuer: DEV_ISSUER.to_string(),
             audience: DEV_AUDIENCE.to_string(),
             ttl: Duration::from_secs(8 * 60 * 60),
@@ -165,6 +168,7 @@ pub fn sign_dev_token(keys: &DevKeys, claims: &DevClaims) -> anyhow::Result<Stri
         ("name", &claims.name),
         ("satker_id", &claims.satker_id),
         ("unit_kerja_id", &claims.unit_kerja_id),
+        ("nip", &claims.nip),
     ] {
         if let Some(value) = value {
             body[field] = json!(value);

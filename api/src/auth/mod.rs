@@ -206,6 +206,9 @@ pub struct AuthUser {
     pub satker_id: Option<String>,
     /// The unit kerja within the satker.
     pub unit_kerja_id: Option<String>,
+    /// The user's own NIP (`nip` claim, mapped from the Keycloak user attribute): what a `staf`
+    /// may see of the pegawai data.
+    pub nip: Option<String>,
 }
 
 impl AuthUser {
@@ -382,6 +385,8 @@ struct Claims {
     satker_id: Option<String>,
     #[serde(default)]
     unit_kerja_id: Option<String>,
+    #[serde(default)]
+    nip: Option<String>,
 }
 
 /// `aud` is a string or an array of strings (RFC 7519 §4.1.3).
@@ -430,6 +435,7 @@ impl Claims {
             roles,
             satker_id: self.satker_id,
             unit_kerja_id: self.unit_kerja_id,
+            nip: self.nip.filter(|n| !n.is_empty()),
         })
     }
 }

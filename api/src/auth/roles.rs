@@ -129,6 +129,7 @@ mod tests {
             roles,
             satker_id: None,
             unit_kerja_id: None,
+            nip: None,
         }
     }
 

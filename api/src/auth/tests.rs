@@ -197,6 +197,7 @@ async fn valid_token_is_accepted_with_roles_and_satker() {
             roles: vec![Role::Staf, Role::KasubagKepegawaian],
             satker_id: Some("pa-jakarta-selatan".into()),
             unit_kerja_id: Some("kepegawaian".into()),
+            nip: None,
         }
     );
     assert_eq!(server.hits(), 1);

@@ -12,13 +12,11 @@ use sekretariat_projections::migrate::Module;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{AppState, ReadQuery, accepted, created};
-use crate::auth::{AuthUser, Role, require_any};
+use super::{AppState, ReadQuery, accepted, created, scoped_read};
+use crate::auth::AuthUser;
 use crate::error::read_error;
 use crate::extract::{Fields, RequestMeta, wait_for};
 use crate::problem::Problem;
-
-const WRITERS: &[Role] = &[Role::Admin];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     let resource = |path: &str| {
@@ -111,11 +109,9 @@ pub struct NamaBody {
 
 async fn daftarkan_satker(
     state: web::Data<AppState>,
-    user: AuthUser,
     meta: RequestMeta,
     body: web::Json<SatkerBody>,
 ) -> Result<HttpResponse, Problem> {
-    require_any(&user, WRITERS)?;
     let body = body.into_inner();
     let mut f = Fields::default();
     let kode = f.take("kode", SatkerId::parse(&body.kode));
@@ -141,12 +137,10 @@ async fn daftarkan_satker(
 
 async fn ubah_satker(
     state: web::Data<AppState>,
-    user: AuthUser,
     meta: RequestMeta,
     path: web::Path<String>,
     body: web::Json<NamaBody>,
 ) -> Result<HttpResponse, Problem> {
-    require_any(&user, WRITERS)?;
     let id = SatkerId::parse(&path).map_err(Problem::from)?;
     let outcome = state
         .bus
@@ -164,11 +158,11 @@ async fn ubah_satker(
 
 async fn list_satker(
     state: web::Data<AppState>,
-    _user: AuthUser,
+    user: AuthUser,
     q: web::Query<ReadQuery>,
 ) -> Result<HttpResponse, Problem> {
     wait(&state, q.min_position).await?;
-    let rows = queries::list_satker(state.read(Module::Master))
+    let rows = queries::list_satker(&mut *scoped_read(&state, Module::Master, &user).await?)
         .await
         .map_err(read_error)?;
     Ok(HttpResponse::Ok().json(rows))
@@ -176,14 +170,17 @@ async fn list_satker(
 
 async fn get_satker(
     state: web::Data<AppState>,
-    _user: AuthUser,
+    user: AuthUser,
     path: web::Path<String>,
     q: web::Query<ReadQuery>,
 ) -> Result<HttpResponse, Problem> {
     wait(&state, q.min_position).await?;
-    match queries::get_satker(state.read(Module::Master), &path)
-        .await
-        .map_err(read_error)?
+    match queries::get_satker(
+        &mut *scoped_read(&state, Module::Master, &user).await?,
+        &path,
+    )
+    .await
+    .map_err(read_error)?
     {
         Some(s) => Ok(HttpResponse::Ok().json(s)),
         None => Err(not_found("satker", &path)),
@@ -202,11 +199,9 @@ pub struct UnitKerjaBody {
 
 async fn bentuk_unit_kerja(
     state: web::Data<AppState>,
-    user: AuthUser,
     meta: RequestMeta,
     body: web::Json<UnitKerjaBody>,
 ) -> Result<HttpResponse, Problem> {
-    require_any(&user, WRITERS)?;
     let body = body.into_inner();
     let mut f = Fields::default();
     let satker_id = f.take("satker_id", SatkerId::parse(&body.satker_id));
@@ -238,12 +233,10 @@ async fn bentuk_unit_kerja(
 
 async fn ubah_unit_kerja(
     state: web::Data<AppState>,
-    user: AuthUser,
     meta: RequestMeta,
     path: web::Path<Uuid>,
     body: web::Json<NamaBody>,
 ) -> Result<HttpResponse, Problem> {
-    require_any(&user, WRITERS)?;
     let outcome = state
         .bus
         .execute(
@@ -267,26 +260,32 @@ pub struct UnitKerjaQuery {
 
 async fn list_unit_kerja(
     state: web::Data<AppState>,
-    _user: AuthUser,
+    user: AuthUser,
     q: web::Query<UnitKerjaQuery>,
 ) -> Result<HttpResponse, Problem> {
     wait(&state, q.min_position).await?;
-    let rows = queries::list_unit_kerja(state.read(Module::Master), q.satker_id.as_deref())
-        .await
-        .map_err(read_error)?;
+    let rows = queries::list_unit_kerja(
+        &mut *scoped_read(&state, Module::Master, &user).await?,
+        q.satker_id.as_deref(),
+    )
+    .await
+    .map_err(read_error)?;
     Ok(HttpResponse::Ok().json(rows))
 }
 
 async fn get_unit_kerja(
     state: web::Data<AppState>,
-    _user: AuthUser,
+    user: AuthUser,
     path: web::Path<Uuid>,
     q: web::Query<ReadQuery>,
 ) -> Result<HttpResponse, Problem> {
     wait(&state, q.min_position).await?;
-    match queries::get_unit_kerja(state.read(Module::Master), *path)
-        .await
-        .map_err(read_error)?
+    match queries::get_unit_kerja(
+        &mut *scoped_read(&state, Module::Master, &user).await?,
+        *path,
+    )
+    .await
+    .map_err(read_error)?
     {
         Some(u) => Ok(HttpResponse::Ok().json(u)),
         None => Err(not_found("unit kerja", &path.to_string())),
@@ -316,11 +315,9 @@ pub struct UbahJabatanBody {
 
 async fn buat_jabatan(
     state: web::Data<AppState>,
-    user: AuthUser,
     meta: RequestMeta,
     body: web::Json<JabatanBody>,
 ) -> Result<HttpResponse, Problem> {
-    require_any(&user, WRITERS)?;
     let body = body.into_inner();
     let mut f = Fields::default();
     let jenis: Option<JenisJabatan> = parse_enum(&mut f, "jenis", &body.jenis, JENIS_JABATAN);
@@ -350,12 +347,10 @@ async fn buat_jabatan(
 
 async fn ubah_jabatan(
     state: web::Data<AppState>,
-    user: AuthUser,
     meta: RequestMeta,
     path: web::Path<Uuid>,
     body: web::Json<UbahJabatanBody>,
 ) -> Result<HttpResponse, Problem> {
-    require_any(&user, WRITERS)?;
     let body = body.into_inner();
     let mut f = Fields::default();
     let kelompok: Option<KelompokBup> =
@@ -388,26 +383,32 @@ pub struct JabatanQuery {
 
 async fn list_jabatan(
     state: web::Data<AppState>,
-    _user: AuthUser,
+    user: AuthUser,
     q: web::Query<JabatanQuery>,
 ) -> Result<HttpResponse, Problem> {
     wait(&state, q.min_position).await?;
-    let rows = queries::list_jabatan(state.read(Module::Master), q.jenis.as_deref())
-        .await
-        .map_err(read_error)?;
+    let rows = queries::list_jabatan(
+        &mut *scoped_read(&state, Module::Master, &user).await?,
+        q.jenis.as_deref(),
+    )
+    .await
+    .map_err(read_error)?;
     Ok(HttpResponse::Ok().json(rows))
 }
 
 async fn get_jabatan(
     state: web::Data<AppState>,
-    _user: AuthUser,
+    user: AuthUser,
     path: web::Path<Uuid>,
     q: web::Query<ReadQuery>,
 ) -> Result<HttpResponse, Problem> {
     wait(&state, q.min_position).await?;
-    match queries::get_jabatan(state.read(Module::Master), *path)
-        .await
-        .map_err(read_error)?
+    match queries::get_jabatan(
+        &mut *scoped_read(&state, Module::Master, &user).await?,
+        *path,
+    )
+    .await
+    .map_err(read_error)?
     {
         Some(j) => Ok(HttpResponse::Ok().json(j)),
         None => Err(not_found("jabatan", &path.to_string())),
@@ -416,9 +417,9 @@ async fn get_jabatan(
 
 async fn list_golongan(
     state: web::Data<AppState>,
-    _user: AuthUser,
+    user: AuthUser,
 ) -> Result<HttpResponse, Problem> {
-    let rows = queries::list_golongan(state.read(Module::Master))
+    let rows = queries::list_golongan(&mut *scoped_read(&state, Module::Master, &user).await?)
         .await
         .map_err(read_error)?;
     Ok(HttpResponse::Ok().json(rows))

@@ -19,6 +19,24 @@ use tokio::sync::watch;
 
 use crate::problem::Problem;
 
+/// A read transaction on `module`'s database, scoped by row-level security to what `user`
+/// may see.
+///
+/// # Errors
+/// The database cannot be reached.
+pub async fn scoped_read(
+    state: &AppState,
+    module: Module,
+    user: &crate::auth::AuthUser,
+) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, Problem> {
+    sekretariat_projections::scope::begin_scoped(
+        state.read(module),
+        &crate::rbac::satker_scope(user),
+    )
+    .await
+    .map_err(crate::error::read_error)
+}
+
 /// What every handler may use.
 pub struct AppState {
     pub bus: Arc<CommandBus>,
@@ -45,6 +63,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
     cfg.service(
         web::scope("/api/v1")
+            .wrap(actix_web::middleware::from_fn(crate::rbac::enforce))
             .configure(pegawai::configure)
             .configure(master::configure)
             .default_service(web::to(not_found)),

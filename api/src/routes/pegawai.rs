@@ -9,13 +9,11 @@ use sekretariat_projections::kepegawaian::{self, PegawaiFilter, queries};
 use sekretariat_projections::migrate::Module;
 use serde::Deserialize;
 
-use super::{AppState, ReadQuery, accepted, created};
-use crate::auth::{AuthUser, Role, require_any};
+use super::{AppState, ReadQuery, accepted, created, scoped_read};
+use crate::auth::AuthUser;
 use crate::error::read_error;
 use crate::extract::{Fields, RequestMeta, wait_for};
 use crate::problem::Problem;
-
-const WRITERS: &[Role] = &[Role::Admin, Role::KasubagKepegawaian];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -132,7 +130,6 @@ async fn daftarkan(
     meta: RequestMeta,
     body: web::Json<DaftarkanBody>,
 ) -> Result<HttpResponse, Problem> {
-    require_any(&user, WRITERS)?;
     let data = body.into_inner().try_into_domain()?;
     ensure_own_satker(&user, data.satker_id.as_str())?;
     let nip = data.nip.as_str().to_string();
@@ -254,7 +251,6 @@ async fn ubah(
     path: web::Path<String>,
     body: web::Json<UbahBody>,
 ) -> Result<HttpResponse, Problem> {
-    require_any(&user, WRITERS)?;
     let nip = Nip::parse_any(&path).map_err(Problem::from)?;
     let perubahan = body.into_inner().try_into_domain()?;
     let current: Option<Pegawai> = state.bus.load_pegawai(nip.as_str()).await?;
@@ -295,7 +291,7 @@ pub struct ListQuery {
 
 async fn list(
     state: web::Data<AppState>,
-    _user: AuthUser,
+    user: AuthUser,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, Problem> {
     let q = query.into_inner();
@@ -331,73 +327,89 @@ async fn list(
     )
     .await?;
     let filter = PegawaiFilter {
+        nip: own_nip(&user),
         satker_id: q.satker_id,
         unit_kerja_id: q.unit_kerja_id,
         golongan,
         jenis_pegawai,
         q: q.q,
     };
-    let page = queries::list_pegawai(read, &filter, page, per_page)
+    let mut tx = scoped_read(&state, Module::Kepegawaian, &user).await?;
+    let page = queries::list_pegawai(&mut tx, &filter, page, per_page)
         .await
         .map_err(read_error)?;
     Ok(HttpResponse::Ok().json(page))
 }
 
-async fn get(
-    state: web::Data<AppState>,
-    _user: AuthUser,
-    path: web::Path<String>,
-    query: web::Query<ReadQuery>,
-) -> Result<HttpResponse, Problem> {
-    let nip = Nip::parse_any(&path).map_err(Problem::from)?;
-    let read = state.read(Module::Kepegawaian);
+/// The NIP a staf-only caller is limited to; `None` for everyone else. A staf token without a
+/// `nip` claim is limited to a NIP no one has, so it sees nothing.
+fn own_nip(user: &AuthUser) -> Option<String> {
+    crate::rbac::staf_only(user).then(|| user.nip.clone().unwrap_or_else(|| "-".into()))
+}
+
+fn pegawai_not_found(nip: &Nip) -> Problem {
+    Problem::not_found(
+        "pegawai_tidak_ditemukan",
+        format!("Pegawai dengan NIP {} tidak ditemukan.", nip.as_str()),
+    )
+}
+
+/// Waits for `min_position`, opens a scoped read and fetches the pegawai the caller may see.
+/// Someone outside the caller's scope is "not found", not "forbidden": the API does not confirm
+/// that a NIP exists elsewhere.
+async fn visible_pegawai(
+    state: &AppState,
+    user: &AuthUser,
+    path: &str,
+    min_position: Option<i64>,
+) -> Result<
+    (
+        sqlx::Transaction<'static, sqlx::Postgres>,
+        Nip,
+        kepegawaian::PegawaiView,
+    ),
+    Problem,
+> {
+    let nip = Nip::parse_any(path).map_err(Problem::from)?;
+    if own_nip(user).is_some_and(|own| own != nip.as_str()) {
+        return Err(pegawai_not_found(&nip));
+    }
     wait_for(
         &state.eventstore,
-        read,
+        state.read(Module::Kepegawaian),
         kepegawaian::NAME,
-        query.min_position,
+        min_position,
         state.min_position_timeout,
     )
     .await?;
-    match queries::get_pegawai(read, nip.as_str())
+    let mut tx = scoped_read(state, Module::Kepegawaian, user).await?;
+    match queries::get_pegawai(&mut tx, nip.as_str())
         .await
         .map_err(read_error)?
     {
-        Some(p) => Ok(HttpResponse::Ok().json(p)),
-        None => Err(Problem::not_found(
-            "pegawai_tidak_ditemukan",
-            format!("Pegawai dengan NIP {} tidak ditemukan.", nip.as_str()),
-        )),
+        Some(p) => Ok((tx, nip, p)),
+        None => Err(pegawai_not_found(&nip)),
     }
+}
+
+async fn get(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<String>,
+    query: web::Query<ReadQuery>,
+) -> Result<HttpResponse, Problem> {
+    let (_tx, _nip, p) = visible_pegawai(&state, &user, &path, query.min_position).await?;
+    Ok(HttpResponse::Ok().json(p))
 }
 
 async fn riwayat(
     state: web::Data<AppState>,
-    _user: AuthUser,
+    user: AuthUser,
     path: web::Path<String>,
     query: web::Query<ReadQuery>,
 ) -> Result<HttpResponse, Problem> {
-    let nip = Nip::parse_any(&path).map_err(Problem::from)?;
-    let read = state.read(Module::Kepegawaian);
-    wait_for(
-        &state.eventstore,
-        read,
-        kepegawaian::NAME,
-        query.min_position,
-        state.min_position_timeout,
-    )
-    .await?;
-    if queries::get_pegawai(read, nip.as_str())
-        .await
-        .map_err(read_error)?
-        .is_none()
-    {
-        return Err(Problem::not_found(
-            "pegawai_tidak_ditemukan",
-            format!("Pegawai dengan NIP {} tidak ditemukan.", nip.as_str()),
-        ));
-    }
-    let r = queries::riwayat(read, nip.as_str())
+    let (mut tx, nip, _) = visible_pegawai(&state, &user, &path, query.min_position).await?;
+    let r = queries::riwayat(&mut tx, nip.as_str())
         .await
         .map_err(read_error)?;
     Ok(HttpResponse::Ok().json(r))
