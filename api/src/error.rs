@@ -36,6 +36,10 @@ impl From<CommandError> for Problem {
                 "concurrent_modification",
                 "Data yang sama sedang diubah oleh pengguna lain. Muat ulang data lalu coba lagi.",
             ),
+            CommandError::IdempotencyKeyReused => Problem::unprocessable(
+                "idempotency_key_reused",
+                "Idempotency-Key ini sudah dipakai untuk permintaan lain. Gunakan kunci baru untuk permintaan yang berbeda.",
+            ),
             CommandError::Unavailable(cause) => {
                 tracing::error!(%cause, "event store unavailable");
                 Problem::unavailable(

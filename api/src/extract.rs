@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 use futures::future::{FutureExt, LocalBoxFuture};
 use sekretariat_commands::CommandMetadata;
 use sekretariat_domain::error::DomainError;
@@ -14,6 +14,7 @@ use time::Date;
 use time::macros::format_description;
 
 use crate::auth::AuthUser;
+use crate::context::RequestContext;
 use crate::error::{read_error, validation};
 use crate::problem::{FieldError, Problem};
 
@@ -78,6 +79,60 @@ pub fn query_config() -> web::QueryConfig {
         )
         .into()
     })
+}
+
+/// A free-text query parameter (`q`), refused with 400 `invalid_query` when it holds a control
+/// character: PostgreSQL cannot hold a NUL in text and would fail the query (a 500), and no
+/// search needs one.
+///
+/// # Errors
+/// 400 `invalid_query`.
+pub fn query_text(name: &str, value: Option<String>) -> Result<Option<String>, Problem> {
+    match value {
+        Some(v) if v.chars().any(char::is_control) => Err(Problem::bad_request(
+            "invalid_query",
+            format!("{name}: tidak boleh berisi karakter kendali."),
+        )),
+        v => Ok(v),
+    }
+}
+
+/// A `satker_id` query parameter: a kode satker, parsed like every other (so nothing a kode
+/// cannot hold, a NUL included, reaches a query).
+///
+/// # Errors
+/// 400 `invalid_query`.
+pub fn query_satker(value: Option<String>) -> Result<Option<String>, Problem> {
+    value
+        .map(|v| {
+            sekretariat_domain::values::SatkerId::parse(&v)
+                .map(|s| s.as_str().to_string())
+                .map_err(|e| {
+                    Problem::bad_request("invalid_query", format!("satker_id: {}", e.message))
+                })
+        })
+        .transpose()
+}
+
+/// A query parameter that takes one of `allowed`.
+///
+/// # Errors
+/// 400 `invalid_query` naming the choices.
+pub fn query_choice(
+    name: &str,
+    value: Option<String>,
+    allowed: &[&str],
+) -> Result<Option<String>, Problem> {
+    match value {
+        Some(v) if !allowed.contains(&v.as_str()) => Err(Problem::bad_request(
+            "invalid_query",
+            format!(
+                "{name}: nilai tidak dikenal. Pilihan: {}.",
+                allowed.join(", ")
+            ),
+        )),
+        v => Ok(v),
+    }
 }
 
 /// Collects field errors while a DTO becomes domain values, so the client learns of every bad
@@ -173,13 +228,43 @@ impl FromRequest for RequestMeta {
                 .map(|s| s.chars().take(200).collect::<String>())
                 .filter(|s| !s.is_empty())
         };
-        let request_id = header("x-request-id").unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-        let ip = req.peer_addr().map(|a| a.ip().to_string());
+        let context = req.extensions().get::<RequestContext>().cloned();
+        let request_id = context
+            .as_ref()
+            .map(|c| c.request_id.clone())
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let ip = match &context {
+            Some(c) => c.client_ip,
+            None => req.peer_addr().map(|a| a.ip()),
+        }
+        .map(|ip| ip.to_string());
         let user_agent = header("user-agent");
-        let idempotency_key = header("idempotency-key");
-        let correlation_id = header("x-correlation-id").or_else(|| Some(request_id.clone()));
+        let idempotency_key = req.headers().get("idempotency-key").map(|v| {
+            v.to_str()
+                .ok()
+                .filter(|k| {
+                    !k.is_empty() && k.len() <= 200 && k.chars().all(|c| c.is_ascii_graphic())
+                })
+                .map(str::to_string)
+        });
+        let correlation_id = header("x-correlation-id")
+            .filter(|c| {
+                c.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
+            })
+            .or_else(|| Some(request_id.clone()));
         async move {
             let user = user.await?;
+            let idempotency_key = match idempotency_key {
+                None => None,
+                Some(Some(k)) => Some(k),
+                Some(None) => {
+                    return Err(Problem::bad_request(
+                        "invalid_idempotency_key",
+                        "Idempotency-Key harus 1 sampai 200 karakter ASCII yang terlihat (misalnya sebuah UUID).",
+                    ));
+                }
+            };
             Ok(RequestMeta(CommandMetadata {
                 user_id: user.sub.clone(),
                 user_name: user.name.clone().unwrap_or_else(|| user.username.clone()),
@@ -188,9 +273,10 @@ impl FromRequest for RequestMeta {
                 unit_kerja_id: user.unit_kerja_id.clone(),
                 ip,
                 user_agent,
+                // The request caused the command; its id is the causation of the events.
+                causation_id: Some(request_id.clone()),
                 request_id: Some(request_id),
                 correlation_id,
-                causation_id: None,
                 idempotency_key,
                 command: String::new(),
             }))

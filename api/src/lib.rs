@@ -4,12 +4,16 @@
 
 pub mod auth;
 pub mod config;
+pub mod context;
 pub mod db;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod metrics;
+pub mod openapi;
 pub mod problem;
 pub mod rbac;
 pub mod routes;
+pub mod security;
 pub mod startup;
 pub mod telemetry;

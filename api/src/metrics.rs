@@ -44,7 +44,8 @@ use crate::routes::AppState;
 use crate::security::MonitoringAccess;
 
 /// The content type of the OpenMetrics text exposition.
-pub const OPENMETRICS_CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+pub const OPENMETRICS_CONTENT_TYPE: &str =
+    "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 /// The `route` label of a request no route pattern matched.
 pub const UNMATCHED_ROUTE: &str = "unmatched";
@@ -124,6 +125,8 @@ struct Inner {
     projector_up: Family<ProjectorLabels, Gauge>,
     pool_connections: Family<PoolLabels, Gauge>,
     oldest_xact_age: Gauge<f64, AtomicU64>,
+    /// Where `pg_stat_activity` is read (see [`Metrics::with_activity_pool`]).
+    activity_pool: Option<PgPool>,
     /// Held while scrape-time values are written and the registry encoded: two concurrent
     /// scrapes must not both add the same projector failures to the counter, and each scrape
     /// should encode the values it wrote.
@@ -132,7 +135,7 @@ struct Inner {
 
 impl Default for Metrics {
     fn default() -> Self {
-        Self::new()
+        Self::build(None)
     }
 }
 
@@ -143,8 +146,23 @@ impl std::fmt::Debug for Metrics {
 }
 
 impl Metrics {
-    /// A registry with every series described in the module docs.
+    /// A registry with every series described in the module docs. `oldest_xact_age_seconds`
+    /// is read through the first module's read pool, whose role sees little of other sessions;
+    /// prefer [`Metrics::with_activity_pool`].
     pub fn new() -> Self {
+        Self::build(None)
+    }
+
+    /// Like [`Metrics::new`], reading `pg_stat_activity` through `pool`. `pg_stat_activity`
+    /// shows another role's `xact_start` only to a role with its privileges or those of
+    /// `pg_read_all_stats`, so `pool` should log in as the owner (the projectors' pool) and,
+    /// in production, that login should be granted `pg_monitor`. The application and read
+    /// roles (`set role` after connecting) see no other session's transaction.
+    pub fn with_activity_pool(pool: PgPool) -> Self {
+        Self::build(Some(pool))
+    }
+
+    fn build(activity_pool: Option<PgPool>) -> Self {
         let mut registry = Registry::default();
         // Counters get `_total` and units their suffix from the encoder: names here are bare.
         let http_requests = Family::<HttpLabels, Counter>::default();
@@ -153,9 +171,10 @@ impl Metrics {
             "HTTP requests by matched route pattern, method and response status",
             http_requests.clone(),
         );
-        let http_duration = Family::<RouteLabels, Histogram, fn() -> Histogram>::new_with_constructor(
-            latency_histogram,
-        );
+        let http_duration =
+            Family::<RouteLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+                latency_histogram,
+            );
         registry.register_with_unit(
             "http_request_duration",
             "Time until the response head, by matched route pattern and method",
@@ -231,6 +250,7 @@ impl Metrics {
                 projector_up,
                 pool_connections,
                 oldest_xact_age,
+                activity_pool,
                 scrape: Mutex::new(()),
             }),
         }
@@ -276,7 +296,7 @@ impl Metrics {
     /// # Errors
     /// Only when encoding fails (a formatting error, not expected).
     pub async fn render(&self, state: &AppState) -> Result<String, std::fmt::Error> {
-        let snapshot = ScrapeSnapshot::read(state).await;
+        let snapshot = ScrapeSnapshot::read(state, self.inner.activity_pool.as_ref()).await;
         // No await below: the std mutex is never held across a suspension point.
         let _guard = self
             .inner
@@ -334,7 +354,10 @@ impl Metrics {
                 .set(*in_use);
             inner
                 .pool_connections
-                .get_or_create(&PoolLabels { pool, state: "idle" })
+                .get_or_create(&PoolLabels {
+                    pool,
+                    state: "idle",
+                })
                 .set(*idle);
         }
         if let Some(age) = snapshot.oldest_xact_age {
@@ -408,7 +431,7 @@ fn pool_usage(name: &'static str, pool: &PgPool) -> (&'static str, i64, i64) {
 }
 
 impl ScrapeSnapshot {
-    async fn read(state: &AppState) -> Self {
+    async fn read(state: &AppState, activity_pool: Option<&PgPool>) -> Self {
         let mut projectors = Vec::with_capacity(state.projectors.len());
         for (module, rx) in &state.projectors {
             // Clone out of the watch: a borrow must not be held across the awaits below.
@@ -440,23 +463,23 @@ impl ScrapeSnapshot {
                 pools.push(pool_usage(m.name(), pool));
             }
         }
+        let activity = activity_pool.or_else(|| Module::ALL.iter().find_map(|m| state.read.get(m)));
         Self {
             projectors,
             pools,
-            oldest_xact_age: oldest_xact_age(state).await,
+            oldest_xact_age: match activity {
+                Some(pool) => oldest_xact_age(pool).await,
+                None => None,
+            },
         }
     }
 }
 
 /// Age of the oldest open client transaction in the cluster, in seconds. A long transaction
 /// holds back the xmin horizon every projector reads below (DESIGN §3, cost a).
-///
-/// `pg_stat_activity` is cluster-wide, so one read pool suffices; the event store pool runs as
-/// the application role, which sees no other session's `xact_start`. The read pools' login
-/// must see other roles' sessions for this gauge to cover them: grant it `pg_monitor` (or
-/// `pg_read_all_stats`) in production; otherwise only its own sessions are counted.
-async fn oldest_xact_age(state: &AppState) -> Option<f64> {
-    let pool = Module::ALL.iter().find_map(|m| state.read.get(m))?;
+/// `pg_stat_activity` is cluster-wide, so one pool suffices; which one is explained at
+/// [`Metrics::with_activity_pool`].
+async fn oldest_xact_age(pool: &PgPool) -> Option<f64> {
     bounded(
         sqlx::query_scalar::<_, f64>(
             "select coalesce(extract(epoch from max(now() - xact_start)), 0)::float8

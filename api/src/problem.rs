@@ -8,13 +8,16 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// One field that failed validation.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ToSchema)]
 pub struct FieldError {
     /// The JSON field (dotted path for nested fields).
+    #[schema(example = "tanggal_lahir")]
     pub field: String,
     /// Stable machine-readable code of the rule.
+    #[schema(example = "tanggal_tidak_valid")]
     pub code: String,
     /// Indonesian explanation.
     pub detail: String,
@@ -33,22 +36,36 @@ pub struct Problem {
     pub www_authenticate: bool,
 }
 
-/// The wire form.
-#[derive(Serialize)]
-struct Body<'a> {
+/// The wire form; its `ToSchema` is the `Problem` schema of the OpenAPI document.
+#[derive(Serialize, ToSchema)]
+#[schema(
+    as = Problem,
+    description = "RFC 9457 problem details: every error of this API, as `application/problem+json`."
+)]
+pub(crate) struct ProblemBody<'a> {
+    /// URI of the problem type, derived from `code`.
     #[serde(rename = "type")]
+    #[schema(example = "https://sekretariat-pa.local/problems/validation-failed")]
     type_uri: String,
+    /// The HTTP status's reason phrase.
+    #[schema(example = "Unprocessable Entity")]
     title: &'a str,
+    #[schema(example = 422)]
     status: u16,
+    /// Explanation in Bahasa Indonesia, for people.
+    #[schema(example = "Sebagian isian tidak valid. Periksa daftar kesalahan per kolom.")]
     detail: &'a str,
+    /// Stable English snake_case code, for the client to branch on.
+    #[schema(example = "validation_failed")]
     code: &'a str,
+    /// Field errors (validation problems only).
     #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
     errors: &'a [FieldError],
 }
 
 impl Serialize for Problem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        Body {
+        ProblemBody {
             type_uri: format!(
                 "https://sekretariat-pa.local/problems/{}",
                 self.code.replace('_', "-")

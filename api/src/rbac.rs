@@ -42,6 +42,8 @@ pub struct Rule {
     pub what: &'static str,
     /// Staf sees only their own data through this route.
     pub staf_own_only: bool,
+    /// No token needed (the API description).
+    pub public: bool,
 }
 
 const fn rule(
@@ -56,6 +58,19 @@ const fn rule(
         roles,
         what,
         staf_own_only: false,
+        public: false,
+    }
+}
+
+/// A route anyone may call, token or not.
+const fn public(method: &'static str, path: &'static str, what: &'static str) -> Rule {
+    Rule {
+        method,
+        path,
+        roles: ALL,
+        what,
+        staf_own_only: false,
+        public: true,
     }
 }
 
@@ -71,6 +86,7 @@ const fn own(
         roles,
         what,
         staf_own_only: true,
+        public: false,
     }
 }
 
@@ -129,6 +145,7 @@ pub const MATRIX: &[Rule] = &[
         "ubah jabatan",
     ),
     rule("GET", "/api/v1/master/golongan", ALL, "referensi golongan"),
+    public("GET", "/api/v1/openapi.json", "dokumen OpenAPI"),
 ];
 
 static DEFS: LazyLock<Vec<(Rule, ResourceDef)>> = LazyLock::new(|| {
@@ -204,6 +221,9 @@ pub async fn enforce(
             .into());
         }
     };
+    if rule.public {
+        return next.call(req).await;
+    }
     let user = {
         let (http, payload) = req.parts_mut();
         AuthUser::from_request(http, payload).await?
@@ -259,7 +279,9 @@ pub fn render_markdown() -> String {
             rule.method, rule.path, rule.what
         ));
         for r in ALL {
-            let cell = if !rule.roles.contains(r) {
+            let cell = if rule.public {
+                "public"
+            } else if !rule.roles.contains(r) {
                 "–"
             } else if *r == Staf && rule.staf_own_only {
                 "own"

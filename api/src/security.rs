@@ -93,6 +93,12 @@ fn is_api_path(path: &str) -> bool {
 
 /// Adds the headers every answer carries. Values a handler set itself are kept.
 fn add_security_headers(headers: &mut HeaderMap, api: bool) {
+    // JSON, problem+json and metrics need no resource at all; an HTML page (the API docs)
+    // brings its own policy.
+    let html = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/html"));
     let mut default = |name: HeaderName, value: &'static str| {
         if !headers.contains_key(&name) {
             headers.insert(name, HeaderValue::from_static(value));
@@ -105,12 +111,6 @@ fn add_security_headers(headers: &mut HeaderMap, api: bool) {
         // Personnel data must not stay in a browser or proxy cache.
         default(header::CACHE_CONTROL, "no-store");
     }
-    // JSON, problem+json and metrics need no resource at all; an HTML page (the API docs)
-    // brings its own policy.
-    let html = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("text/html"));
     if !html {
         default(
             header::CONTENT_SECURITY_POLICY,
@@ -241,7 +241,7 @@ pub fn cors(origins: &[String]) -> Condition<Cors> {
 #[cfg(test)]
 mod tests {
     use actix_web::middleware::from_fn;
-    use actix_web::{App, HttpResponse, test};
+    use actix_web::{App, HttpResponse, test as atest};
 
     use super::*;
 
@@ -254,7 +254,7 @@ mod tests {
 
     #[actix_web::test]
     async fn a_handler_slower_than_the_timeout_gets_503_request_timeout_with_headers() {
-        let app = test::init_service(
+        let app = atest::init_service(
             App::new()
                 .app_data(web::Data::new(policy(Duration::from_millis(50))))
                 .wrap(from_fn(handler_timeout))
@@ -272,17 +272,26 @@ mod tests {
                 ),
         )
         .await;
-        let fast = test::call_service(&app, test::TestRequest::get().uri("/api/v1/fast").to_request()).await;
+        let fast = atest::call_service(
+            &app,
+            atest::TestRequest::get().uri("/api/v1/fast").to_request(),
+        )
+        .await;
         assert_eq!(fast.status(), 200);
 
-        let err = test::try_call_service(&app, test::TestRequest::get().uri("/api/v1/slow").to_request())
-            .await
-            .err()
-            .expect("the slow handler is cut off");
+        let err = atest::try_call_service(
+            &app,
+            atest::TestRequest::get().uri("/api/v1/slow").to_request(),
+        )
+        .await
+        .expect_err("the slow handler is cut off");
         let res = err.error_response();
         assert_eq!(res.status(), 503);
         assert_eq!(res.headers().get("retry-after").unwrap(), "5");
-        assert_eq!(res.headers().get("x-content-type-options").unwrap(), "nosniff");
+        assert_eq!(
+            res.headers().get("x-content-type-options").unwrap(),
+            "nosniff"
+        );
         assert_eq!(res.headers().get("cache-control").unwrap(), "no-store");
         let body = actix_web::body::to_bytes(res.into_body()).await.unwrap();
         let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
@@ -309,14 +318,20 @@ mod tests {
     #[test]
     fn html_keeps_its_own_policy_and_json_gets_the_strict_one() {
         let mut json = HeaderMap::new();
-        json.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        json.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         add_security_headers(&mut json, true);
         assert_eq!(
             json.get(header::CONTENT_SECURITY_POLICY).unwrap(),
             "default-src 'none'; frame-ancestors 'none'"
         );
         let mut html = HeaderMap::new();
-        html.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+        html.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
         add_security_headers(&mut html, false);
         assert!(html.get(header::CONTENT_SECURITY_POLICY).is_none());
         assert!(html.get(header::CACHE_CONTROL).is_none());

@@ -5,6 +5,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use sekretariat_commands::CommandBus;
@@ -25,13 +26,19 @@ use crate::auth::dev::ensure_dev_keys;
 use crate::config::Settings;
 use crate::db;
 use crate::extract::{json_config, path_config, query_config};
+use crate::metrics::{self, Metrics};
 use crate::routes::{self, AppState};
+use crate::security::{self, SecurityPolicy};
 
 /// Every projector, with the module database it writes.
 pub fn projectors() -> Vec<(Module, Arc<dyn Projector>)> {
     vec![
         (Module::Master, Arc::new(MasterProjector)),
         (Module::Kepegawaian, Arc::new(KepegawaianProjector)),
+        (
+            Module::Audit,
+            Arc::new(sekretariat_projections::audit::AuditProjector),
+        ),
     ]
 }
 
@@ -89,8 +96,19 @@ impl Application {
                 "SEKRETARIAT_AUTH_JWKS_URL is not set: trusting the local development key (not for production)"
             );
         }
+        security::validate_origins(&settings.cors_origins)?;
         let pools = db::connect(&settings.databases).await?;
-        let bus = CommandBus::new(pools.eventstore.clone(), options.clock.clone());
+        // The owner's login on a read database: it can see other sessions' transactions in
+        // pg_stat_activity, which the application and read roles cannot.
+        let metrics = match pools.write.get(&Module::Master) {
+            Some(pool) => Metrics::with_activity_pool(pool.clone()),
+            None => Metrics::new(),
+        };
+        let bus = CommandBus::with_observer(
+            pools.eventstore.clone(),
+            options.clock.clone(),
+            Some(Arc::new(metrics.clone())),
+        );
 
         let (shutdown, shutdown_rx) = watch::channel(false);
         let wake = Arc::new(Notify::new());
@@ -120,20 +138,38 @@ impl Application {
             projectors: statuses,
         });
         let auth = web::Data::new(Authenticator::new(settings.auth.clone()));
+        let metrics = web::Data::new(metrics);
+        let policy = web::Data::new(SecurityPolicy::from_settings(&settings));
+        let cors_origins = settings.cors_origins.clone();
+        let body_limit = settings.body_limit;
         let listener = TcpListener::bind(settings.listen)
             .with_context(|| format!("binding {}", settings.listen))?;
         let port = listener.local_addr()?.port();
+        let trusted_proxies = web::Data::new(crate::context::TrustedProxies(
+            settings.trusted_proxies.clone(),
+        ));
         let mut server = HttpServer::new(move || {
+            // `wrap` order: the last one sees the request first (see `security`'s docs).
             App::new()
+                .wrap(from_fn(security::handler_timeout))
+                .wrap(security::cors(&cors_origins))
+                .wrap(from_fn(security::security_headers))
+                .wrap(from_fn(metrics::track_requests))
                 .wrap(TracingLogger::default())
-                .app_data(json_config())
+                .app_data(json_config(body_limit))
                 .app_data(path_config())
                 .app_data(query_config())
                 .app_data(auth.clone())
                 .app_data(state.clone())
+                .app_data(metrics.clone())
+                .app_data(policy.clone())
+                .app_data(trusted_proxies.clone())
                 .configure(routes::configure)
                 .default_service(web::to(routes::not_found))
         });
+        // How long a client may take to send the request head; the handler's own limit is
+        // `security::handler_timeout`.
+        server = server.client_request_timeout(settings.request_timeout);
         if let Some(w) = options.workers {
             server = server.workers(w);
         }

@@ -68,6 +68,10 @@ pub struct CommandOutcome {
     /// How many events the command appended (not part of the HTTP answer).
     #[serde(skip)]
     pub events_appended: u64,
+    /// True when this answer is the stored result of an earlier request with the same
+    /// idempotency key (nothing was appended now).
+    #[serde(skip)]
+    pub replayed: bool,
 }
 
 /// Why a command did not take effect. Nothing was appended in any case.
@@ -82,6 +86,9 @@ pub enum CommandError {
     /// The event store could not be reached.
     #[error("event store unavailable: {0}")]
     Unavailable(String),
+    /// The idempotency key was used before for a different request.
+    #[error("idempotency key reused for another request")]
+    IdempotencyKeyReused,
     #[error("unexpected: {0}")]
     Unexpected(String),
 }
@@ -164,7 +171,7 @@ impl CommandBus {
     ) -> Result<CommandOutcome, CommandError>
     where
         A: Aggregate<Error = DomainError>,
-        A::Command: Clone,
+        A::Command: Clone + Serialize,
     {
         let result = self.execute_inner(cqrs, id, command, meta).await;
         if let Some(observer) = &self.observer {
@@ -188,10 +195,23 @@ impl CommandBus {
     ) -> Result<CommandOutcome, CommandError>
     where
         A: Aggregate<Error = DomainError>,
-        A::Command: Clone,
+        A::Command: Clone + Serialize,
     {
         let command_id = uuid::Uuid::new_v4().to_string();
-        let metadata = meta.to_map(&command_id);
+        let mut metadata = meta.to_map(&command_id);
+        // Idempotency (DESIGN §3): the key and a hash of what was asked travel in the events'
+        // metadata, so they commit atomically with the effect.
+        let idempotency = match &meta.idempotency_key {
+            Some(key) => {
+                let hash = request_hash(A::TYPE, id, &command)?;
+                if let Some(done) = self.replay(key, &meta.user_id, &hash).await? {
+                    return Ok(done);
+                }
+                metadata.insert("request_hash".into(), hash.clone());
+                Some((key.as_str(), hash))
+            }
+            None => None,
+        };
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -200,17 +220,64 @@ impl CommandBus {
                 .await
             {
                 Ok(()) => break,
-                Err(AggregateError::AggregateConflict) if attempt == 1 => {
-                    tracing::debug!(
-                        aggregate = A::TYPE,
-                        id,
-                        "conflicting append, deciding again"
-                    );
+                Err(e) => {
+                    // A concurrent request with the same key may have won the race: its result
+                    // is ours (the id of a created aggregate is derived from the key, so both
+                    // requests collided on the same stream).
+                    if let Some((key, hash)) = &idempotency
+                        && let Some(done) = self.replay(key, &meta.user_id, hash).await?
+                    {
+                        return Ok(done);
+                    }
+                    match e {
+                        AggregateError::AggregateConflict if attempt == 1 => {
+                            tracing::debug!(
+                                aggregate = A::TYPE,
+                                id,
+                                "conflicting append, deciding again"
+                            );
+                        }
+                        e => return Err(map_error(e)),
+                    }
                 }
-                Err(e) => return Err(map_error(e)),
             }
         }
         self.outcome(A::TYPE, id, &command_id).await
+    }
+
+    /// The stored answer of an earlier command with this key from this user, if any.
+    async fn replay(
+        &self,
+        key: &str,
+        user_id: &str,
+        hash: &str,
+    ) -> Result<Option<CommandOutcome>, CommandError> {
+        let row: Option<(String, i64, i64, Option<String>)> = sqlx::query_as(
+            "select aggregate_id, max(sequence), max(global_position), min(metadata ->> 'request_hash')
+               from events
+              where metadata ->> 'idempotency_key' = $1 and metadata ->> 'user_id' = $2
+              group by aggregate_type, aggregate_id, metadata ->> 'command_id'
+              order by max(global_position)
+              limit 1",
+        )
+        .bind(key)
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(|e| CommandError::Unexpected(e.to_string()))?;
+        match row {
+            None => Ok(None),
+            Some((_, _, _, stored)) if stored.as_deref() != Some(hash) => {
+                Err(CommandError::IdempotencyKeyReused)
+            }
+            Some((aggregate_id, version, position, _)) => Ok(Some(CommandOutcome {
+                id: aggregate_id,
+                version,
+                position: Some(position),
+                events_appended: 0,
+                replayed: true,
+            })),
+        }
     }
 
     async fn outcome(
@@ -236,6 +303,7 @@ impl CommandBus {
                 version,
                 position: Some(position),
                 events_appended: count as u64,
+                replayed: false,
             });
         }
         let version: i64 = sqlx::query_scalar(
@@ -251,8 +319,26 @@ impl CommandBus {
             version,
             position: None,
             events_appended: 0,
+            replayed: false,
         })
     }
+}
+
+/// What identifies a request for idempotency: the aggregate, its id and the command as decided.
+fn request_hash<C: Serialize>(
+    aggregate_type: &str,
+    id: &str,
+    command: &C,
+) -> Result<String, CommandError> {
+    use sha2::{Digest, Sha256};
+    let body = serde_json::to_vec(command).map_err(|e| CommandError::Unexpected(e.to_string()))?;
+    let mut h = Sha256::new();
+    h.update(aggregate_type.as_bytes());
+    h.update([0]);
+    h.update(id.as_bytes());
+    h.update([0]);
+    h.update(&body);
+    Ok(hex::encode(h.finalize()))
 }
 
 fn map_error(e: AggregateError<DomainError>) -> CommandError {

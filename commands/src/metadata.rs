@@ -32,6 +32,20 @@ impl CommandMetadata {
         }
     }
 
+    /// The id of an aggregate this request creates, derived from its idempotency key (UUIDv5 of
+    /// kind, user and key), so that two retries of one request target the same stream and
+    /// collide instead of creating two (DESIGN §3). `None` without a key.
+    pub fn id_from_key(&self, kind: &str) -> Option<uuid::Uuid> {
+        const NAMESPACE: uuid::Uuid =
+            uuid::Uuid::from_u128(0x9f1c_2b7e_4d6a_4e31_b8c5_0a7d_3e2f_6c19);
+        self.idempotency_key.as_ref().map(|key| {
+            uuid::Uuid::new_v5(
+                &NAMESPACE,
+                format!("{kind}\n{}\n{key}", self.user_id).as_bytes(),
+            )
+        })
+    }
+
     #[must_use]
     pub fn for_command(mut self, command: &str) -> Self {
         self.command = command.into();

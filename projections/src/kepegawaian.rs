@@ -10,6 +10,7 @@ use sekretariat_domain::values::Golongan;
 use serde::{Deserialize, Serialize};
 use sqlx::{FromRow, PgConnection, Postgres, QueryBuilder};
 use time::{Date, OffsetDateTime};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::runtime::{ProjectionError, Projector, StoredEvent};
@@ -308,63 +309,104 @@ async fn insert_riwayat_jabatan(
     Ok(())
 }
 
-/// A pegawai as the API shows it.
-#[derive(Debug, Clone, Serialize, FromRow, PartialEq, Eq)]
+/// A pegawai as the API shows it, with current golongan, jabatan and unit kerja. (The
+/// `schema` examples, for the API's OpenAPI document, are the demo court's Analis Perkara.)
+#[derive(Debug, Clone, Serialize, FromRow, PartialEq, Eq, ToSchema)]
+#[schema(
+    description = "Seorang pegawai dengan golongan, jabatan dan unit kerja saat ini / a pegawai with current golongan, jabatan and unit kerja."
+)]
 pub struct PegawaiView {
+    /// NIP, 18 digits.
+    #[schema(example = "199805142022032003")]
     pub nip: String,
+    #[schema(example = "Putri Maharani")]
     pub nama: String,
+    #[schema(example = json!(null))]
     pub gelar_depan: Option<String>,
+    #[schema(example = "S.H.")]
     pub gelar_belakang: Option<String>,
+    /// Kode satker.
+    #[schema(example = "W13-A99")]
     pub satker_id: String,
     pub unit_kerja_id: Uuid,
+    #[schema(example = "Kepaniteraan Gugatan")]
     pub unit_kerja_nama: String,
+    #[schema(example = "Bekasi")]
     pub tempat_lahir: String,
+    #[schema(example = "1998-05-14")]
     pub tanggal_lahir: Date,
+    /// `L` or `P`.
+    #[schema(example = "P")]
     pub jenis_kelamin: String,
+    /// `PNS`, `CPNS` or `PPPK`.
+    #[schema(example = "PNS")]
     pub jenis_pegawai: String,
+    #[schema(example = "III/a")]
     pub golongan: String,
+    #[schema(example = "Penata Muda")]
     pub pangkat: String,
+    #[schema(example = "2022-03-01")]
     pub tmt_golongan: Date,
     pub jabatan_id: Uuid,
+    #[schema(example = "Analis Perkara Peradilan")]
     pub jabatan_nama: String,
+    /// `struktural`, `fungsional` or `pelaksana`.
+    #[schema(example = "pelaksana")]
     pub jenis_jabatan: String,
+    #[schema(example = "administrasi_dan_ahli_pertama_muda")]
     pub kelompok_bup: String,
+    #[schema(example = "2023-03-01")]
     pub tmt_jabatan: Date,
+    #[schema(example = "S1")]
     pub pendidikan_terakhir: String,
+    #[schema(example = "2022-03-01")]
     pub tmt_cpns: Option<Date>,
+    #[schema(example = "2023-03-01")]
     pub tmt_pns: Option<Date>,
+    #[schema(example = json!(null))]
     pub tmt_pppk: Option<Date>,
+    /// The aggregate's version (its last event's sequence).
+    #[schema(example = 1)]
     pub version: i64,
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
 }
 
 /// One entry of riwayat pangkat.
-#[derive(Debug, Clone, Serialize, FromRow, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, FromRow, PartialEq, Eq, ToSchema)]
 pub struct RiwayatPangkat {
+    #[schema(example = "III/a")]
     pub golongan: String,
+    #[schema(example = "Penata Muda")]
     pub pangkat: String,
+    #[schema(example = "2022-03-01")]
     pub tmt_golongan: Date,
+    /// Global position of the event that recorded it.
     pub global_position: i64,
     #[serde(with = "time::serde::rfc3339")]
     pub recorded_at: OffsetDateTime,
 }
 
 /// One entry of riwayat jabatan.
-#[derive(Debug, Clone, Serialize, FromRow, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, FromRow, PartialEq, Eq, ToSchema)]
 pub struct RiwayatJabatan {
     pub jabatan_id: Uuid,
+    #[schema(example = "Analis Perkara Peradilan")]
     pub jabatan_nama: String,
+    #[schema(example = "pelaksana")]
     pub jenis_jabatan: String,
+    #[schema(example = "2023-03-01")]
     pub tmt_jabatan: Date,
+    /// Global position of the event that recorded it.
     pub global_position: i64,
     #[serde(with = "time::serde::rfc3339")]
     pub recorded_at: OffsetDateTime,
 }
 
 /// Both histories of one pegawai, oldest first.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ToSchema)]
 pub struct Riwayat {
+    #[schema(example = "199805142022032003")]
     pub nip: String,
     pub pangkat: Vec<RiwayatPangkat>,
     pub jabatan: Vec<RiwayatJabatan>,

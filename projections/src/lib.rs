@@ -5,6 +5,7 @@
 //! Nothing but a projector writes a read model. Each module has its own database (or, in tests
 //! and small installs, its own schema), reached through its own pool.
 
+pub mod audit;
 pub mod kepegawaian;
 pub mod master;
 pub mod migrate;

@@ -9,6 +9,7 @@ use sekretariat_domain::master::unit_kerja::{UnitKerja, UnitKerjaEvent};
 use serde::Serialize;
 use sqlx::{FromRow, PgConnection};
 use time::OffsetDateTime;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::runtime::{ProjectionError, Projector, StoredEvent};
@@ -138,9 +139,12 @@ impl Projector for MasterProjector {
 }
 
 /// A satker as listed.
-#[derive(Debug, Clone, Serialize, FromRow, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, FromRow, PartialEq, Eq, ToSchema)]
 pub struct SatkerView {
+    /// Kode satker.
+    #[schema(example = "W13-A99")]
     pub id: String,
+    #[schema(example = "Pengadilan Agama Sukamaju Kelas IB")]
     pub nama: String,
     pub version: i64,
     #[serde(with = "time::serde::rfc3339")]
@@ -148,11 +152,14 @@ pub struct SatkerView {
 }
 
 /// A unit kerja as listed.
-#[derive(Debug, Clone, Serialize, FromRow, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, FromRow, PartialEq, Eq, ToSchema)]
 pub struct UnitKerjaView {
     pub id: Uuid,
+    #[schema(example = "W13-A99")]
     pub satker_id: String,
+    #[schema(example = "Kepaniteraan Gugatan")]
     pub nama: String,
+    /// The unit it belongs to, if any.
     pub induk_id: Option<Uuid>,
     pub version: i64,
     #[serde(with = "time::serde::rfc3339")]
@@ -160,11 +167,15 @@ pub struct UnitKerjaView {
 }
 
 /// A jabatan as listed.
-#[derive(Debug, Clone, Serialize, FromRow, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, FromRow, PartialEq, Eq, ToSchema)]
 pub struct JabatanView {
     pub id: Uuid,
+    #[schema(example = "Analis Perkara Peradilan")]
     pub nama: String,
+    /// `struktural`, `fungsional` or `pelaksana`.
+    #[schema(example = "pelaksana")]
     pub jenis: String,
+    #[schema(example = "administrasi_dan_ahli_pertama_muda")]
     pub kelompok_bup: String,
     pub version: i64,
     #[serde(with = "time::serde::rfc3339")]
@@ -172,12 +183,20 @@ pub struct JabatanView {
 }
 
 /// A row of the golongan reference.
-#[derive(Debug, Clone, Serialize, FromRow, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, FromRow, PartialEq, Eq, ToSchema)]
 pub struct GolonganView {
+    #[schema(example = "III/a")]
     pub kode: String,
+    /// `pns` (golongan ruang) or `pppk`.
+    #[schema(example = "pns")]
     pub jenis: String,
+    /// Rank for ordering.
+    #[schema(example = 9)]
     pub urutan: i32,
+    #[schema(example = "Penata Muda")]
     pub pangkat: Option<String>,
+    /// Id of the golongan in BKN's SIASN.
+    #[schema(example = 31)]
     pub siasn_id: Option<i32>,
 }
 

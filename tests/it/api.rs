@@ -683,7 +683,7 @@ async fn the_demo_court_loads_through_commands_and_lists_its_twenty_people() {
     assert_eq!(gol.as_array().unwrap().len(), 34);
     let health = json_body(app.client.get(app.url("/health")).send().await.unwrap()).await;
     assert_eq!(health["status"], "ok", "{health}");
-    assert_eq!(health["projectors"].as_array().unwrap().len(), 2);
+    assert_eq!(health["projectors"].as_array().unwrap().len(), 3);
     app.stop().await;
 }
 

@@ -2,6 +2,10 @@
 //! all on the real PostgreSQL, each test in its own schemas.
 
 mod api;
+mod audit;
+mod idempotency;
+mod openapi;
+mod ops;
 mod read_models;
 mod rls;
 mod runtime;

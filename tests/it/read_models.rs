@@ -11,7 +11,7 @@ use sekretariat_tests::db::TestDatabases;
 #[tokio::test]
 async fn golongan_reference_in_db_master_matches_the_domain_table() {
     let db = TestDatabases::new().await;
-    let rows = queries::list_golongan(&mut *db.module(Module::Master).acquire().await.unwrap())
+    let rows = queries::list_golongan(&mut db.module(Module::Master).acquire().await.unwrap())
         .await
         .unwrap();
     let mut expected = Vec::new();

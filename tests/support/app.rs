@@ -113,10 +113,16 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Like [`TestApp::spawn`], with `configure` changing the settings first (CORS origins,
+    /// monitoring addresses, limits).
+    pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> Self {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let db = TestDatabases::new().await;
         let (jwks_url, jwks) = serve_jwks().await;
-        let settings = Settings {
+        let mut settings = Settings {
             databases: db.config.clone(),
             redis_url: None,
             auth: AuthConfig::new(jwks_url, ISSUER, AUDIENCE),
@@ -126,6 +132,7 @@ impl TestApp {
             min_position_timeout: Duration::from_secs(5),
             ..Settings::from_vars(&Default::default()).expect("default settings")
         };
+        configure(&mut settings);
         let options = BuildOptions {
             workers: Some(2),
             runner: RunnerOptions {

@@ -460,6 +460,9 @@ fn bearer_token(req: &HttpRequest) -> Result<String, AuthError> {
     }
 }
 
+/// Marks a request whose authentication failure is already in the metrics.
+struct AuthFailureCounted;
+
 /// Extracts the verified caller from `Authorization: Bearer …`, using the
 /// `web::Data<Authenticator>` registered on the app. The result is kept in the request's
 /// extensions, so extracting it twice verifies once.
@@ -494,6 +497,13 @@ impl FromRequest for AuthUser {
                 Err(error) => {
                     // The code only: the token itself is a credential.
                     tracing::debug!(code = error.code(), "request not authenticated");
+                    // Counted once per request, though several extractors may ask.
+                    if let Some(metrics) = req.app_data::<web::Data<crate::metrics::Metrics>>() {
+                        let first = req.extensions_mut().insert(AuthFailureCounted).is_none();
+                        if first {
+                            metrics.auth_failure(error.code());
+                        }
+                    }
                     Err(error.into())
                 }
             }

@@ -1,7 +1,8 @@
 //! `GET /health`: liveness and readiness. 200 when every database answers (status `ok`, or
 //! `degraded` when a projector is stopped at an event or far behind), 503 when a database does
 //! not answer. Each projector's state, checkpoint and lag (events stored after its checkpoint)
-//! are listed, so an operator sees which event a stuck projector stopped at.
+//! are listed, so an operator sees which event a stuck projector stopped at. Reachable without
+//! a token, from the monitoring addresses only (`security::MonitoringAccess`).
 
 use std::time::Duration;
 
@@ -11,6 +12,7 @@ use serde_json::{Value, json};
 use sqlx::PgPool;
 
 use super::AppState;
+use crate::security::MonitoringAccess;
 
 async fn ping(pool: &PgPool) -> Result<(), String> {
     match tokio::time::timeout(
@@ -25,7 +27,9 @@ async fn ping(pool: &PgPool) -> Result<(), String> {
     }
 }
 
-pub async fn health(state: web::Data<AppState>) -> HttpResponse {
+/// `GET /health`. Only monitoring addresses may read it ([`MonitoringAccess`]): the answer
+/// names databases and the event a projector stopped at.
+pub async fn health(_access: MonitoringAccess, state: web::Data<AppState>) -> HttpResponse {
     let mut databases = serde_json::Map::new();
     let mut all_up = true;
     let mut dbs: Vec<(&str, &PgPool)> = vec![("eventstore", &state.eventstore)];

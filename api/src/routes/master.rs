@@ -7,16 +7,39 @@ use sekretariat_domain::master::satker::SatkerCommand;
 use sekretariat_domain::master::unit_kerja::UnitKerjaCommand;
 use sekretariat_domain::reference::KelompokBup;
 use sekretariat_domain::values::SatkerId;
-use sekretariat_projections::master::{self, queries};
+use sekretariat_projections::master::{
+    self, GolonganView, JabatanView, SatkerView, UnitKerjaView, queries,
+};
 use sekretariat_projections::migrate::Module;
 use serde::Deserialize;
+use utoipa::{IntoParams, OpenApi, ToSchema};
 use uuid::Uuid;
 
 use super::{AppState, ReadQuery, accepted, created, scoped_read};
 use crate::auth::AuthUser;
 use crate::error::read_error;
 use crate::extract::{Fields, RequestMeta, wait_for};
+use crate::openapi::{CommandErrors, CommandOutcomeSchema, ItemErrors, ReadErrors};
 use crate::problem::Problem;
+
+/// The OpenAPI description of these routes (merged by `crate::openapi`).
+#[derive(OpenApi)]
+#[openapi(paths(
+    list_satker,
+    daftarkan_satker,
+    get_satker,
+    ubah_satker,
+    list_unit_kerja,
+    bentuk_unit_kerja,
+    get_unit_kerja,
+    ubah_unit_kerja,
+    list_jabatan,
+    buat_jabatan,
+    get_jabatan,
+    ubah_jabatan,
+    list_golongan,
+))]
+pub struct MasterApi;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     let resource = |path: &str| {
@@ -94,19 +117,39 @@ fn parse_enum<T: serde::de::DeserializeOwned>(
 
 // ---- satker ----
 
-#[derive(Debug, Deserialize)]
+/// Body of `POST /master/satker`.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SatkerBody {
+    /// Kode satker (Badilag), e.g. `W13-A99`.
+    #[schema(example = "W13-A99")]
     pub kode: String,
+    #[schema(example = "Pengadilan Agama Sukamaju Kelas IB")]
     pub nama: String,
 }
 
-#[derive(Debug, Deserialize)]
+/// Body of a rename (`PATCH` of a satker or unit kerja).
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NamaBody {
+    #[schema(example = "Kepaniteraan Gugatan")]
     pub nama: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/master/satker",
+    tag = "master",
+    operation_id = "daftarkan_satker",
+    summary = "Daftarkan satker / register a satker",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Kunci unik per permintaan (mis. UUID); permintaan ulang dengan kunci dan isi yang sama menjawab jawaban pertama. / One key per intended effect; a retry with the same key and body gets the first answer.")),
+    request_body(content = SatkerBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Terdaftar / registered; `Location` names it", body = CommandOutcomeSchema, headers(("Location" = String))),
+        CommandErrors,
+    ),
+    security(("bearer_jwt" = []))
+)]
 async fn daftarkan_satker(
     state: web::Data<AppState>,
     meta: RequestMeta,
@@ -135,6 +178,20 @@ async fn daftarkan_satker(
     Ok(created(format!("/api/v1/master/satker/{id}"), outcome))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/v1/master/satker/{id}",
+    tag = "master",
+    operation_id = "ubah_satker",
+    summary = "Ubah nama satker / rename a satker",
+    params(("id" = String, Path, description = "Kode satker", example = "W13-A99"), ("Idempotency-Key" = Option<String>, Header, description = "Kunci unik per permintaan (mis. UUID); permintaan ulang dengan kunci dan isi yang sama menjawab jawaban pertama. / One key per intended effect; a retry with the same key and body gets the first answer.")),
+    request_body(content = NamaBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Diubah / changed", body = CommandOutcomeSchema),
+        CommandErrors,
+    ),
+    security(("bearer_jwt" = []))
+)]
 async fn ubah_satker(
     state: web::Data<AppState>,
     meta: RequestMeta,
@@ -156,6 +213,19 @@ async fn ubah_satker(
     Ok(accepted(outcome))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/master/satker",
+    tag = "master",
+    operation_id = "daftar_satker",
+    summary = "Daftar satker / list satker",
+    params(ReadQuery),
+    responses(
+        (status = 200, description = "Satker yang terlihat / the satker the caller may see", body = Vec<SatkerView>),
+        ReadErrors,
+    ),
+    security(("bearer_jwt" = []))
+)]
 async fn list_satker(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -168,16 +238,31 @@ async fn list_satker(
     Ok(HttpResponse::Ok().json(rows))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/master/satker/{id}",
+    tag = "master",
+    operation_id = "detail_satker",
+    summary = "Detail satker / one satker",
+    params(("id" = String, Path, description = "Kode satker", example = "W13-A99"), ReadQuery),
+    responses(
+        (status = 200, description = "Satker", body = SatkerView),
+        ItemErrors,
+    ),
+    security(("bearer_jwt" = []))
+)]
 async fn get_satker(
     state: web::Data<AppState>,
     user: AuthUser,
     path: web::Path<String>,
     q: web::Query<ReadQuery>,
 ) -> Result<HttpResponse, Problem> {
+    // Parsed first: a string no kode can be (a NUL, say) never reaches the query.
+    let id = SatkerId::parse(&path).map_err(Problem::from)?;
     wait(&state, q.min_position).await?;
     match queries::get_satker(
         &mut *scoped_read(&state, Module::Master, &user).await?,
-        &path,
+        id.as_str(),
     )
     .await
     .map_err(read_error)?
@@ -189,14 +274,33 @@ async fn get_satker(
 
 // ---- unit kerja ----
 
-#[derive(Debug, Deserialize)]
+/// Body of `POST /master/unit-kerja`.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UnitKerjaBody {
+    #[schema(example = "W13-A99")]
     pub satker_id: String,
+    #[schema(example = "Kepaniteraan Gugatan")]
     pub nama: String,
+    /// The unit it belongs to (same satker), if any.
+    #[schema(format = Uuid)]
     pub induk_id: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/master/unit-kerja",
+    tag = "master",
+    operation_id = "bentuk_unit_kerja",
+    summary = "Bentuk unit kerja / create a unit kerja",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Kunci unik per permintaan (mis. UUID); permintaan ulang dengan kunci dan isi yang sama menjawab jawaban pertama. / One key per intended effect; a retry with the same key and body gets the first answer.")),
+    request_body(content = UnitKerjaBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Dibentuk / created; `Location` names it", body = CommandOutcomeSchema, headers(("Location" = String))),
+        CommandErrors,
+    ),
+    security(("bearer_jwt" = []))
+)]
 async fn bentuk_unit_kerja(
     state: web::Data<AppState>,
     meta: RequestMeta,
@@ -213,7 +317,10 @@ async fn bentuk_unit_kerja(
     let (Some(satker_id), Some(induk_id)) = (satker_id, induk_id) else {
         return Err(Problem::internal());
     };
-    let id = Uuid::new_v4();
+    let id = meta
+        .0
+        .id_from_key("unit_kerja")
+        .unwrap_or_else(Uuid::new_v4);
     let outcome = state
         .bus
         .execute(
@@ -231,6 +338,20 @@ async fn bentuk_unit_kerja(
     Ok(created(format!("/api/v1/master/unit-kerja/{id}"), outcome))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/v1/master/unit-kerja/{id}",
+    tag = "master",
+    operation_id = "ubah_unit_kerja",
+    summary = "Ubah nama unit kerja / rename a unit kerja",
+    params(("id" = uuid::Uuid, Path, description = "Id unit kerja (UUID)"), ("Idempotency-Key" = Option<String>, Header, description = "Kunci unik per permintaan (mis. UUID); permintaan ulang dengan kunci dan isi yang sama menjawab jawaban pertama. / One key per intended effect; a retry with the same key and body gets the first answer.")),
+    request_body(content = NamaBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Diubah / changed", body = CommandOutcomeSchema),
+        CommandErrors,
+    ),
+    security(("bearer_jwt" = []))
+)]
 async fn ubah_unit_kerja(
     state: web::Data<AppState>,
     meta: RequestMeta,
@@ -251,28 +372,62 @@ async fn ubah_unit_kerja(
     Ok(accepted(outcome))
 }
 
-#[derive(Debug, Deserialize)]
+/// Query of `GET /master/unit-kerja`.
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct UnitKerjaQuery {
+    /// Only this satker's units.
+    #[param(example = "W13-A99")]
     pub satker_id: Option<String>,
+    /// Read your own write: wait (bounded) for the event at this global position.
+    #[param(minimum = 1, example = 42)]
     pub min_position: Option<i64>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/master/unit-kerja",
+    tag = "master",
+    operation_id = "daftar_unit_kerja",
+    summary = "Daftar unit kerja / list unit kerja",
+    params(UnitKerjaQuery),
+    responses(
+        (status = 200, description = "Unit kerja", body = Vec<UnitKerjaView>),
+        ReadErrors,
+    ),
+    security(("bearer_jwt" = []))
+)]
 async fn list_unit_kerja(
     state: web::Data<AppState>,
     user: AuthUser,
     q: web::Query<UnitKerjaQuery>,
 ) -> Result<HttpResponse, Problem> {
+    let q = q.into_inner();
+    let satker_id = crate::extract::query_satker(q.satker_id)?;
     wait(&state, q.min_position).await?;
     let rows = queries::list_unit_kerja(
         &mut *scoped_read(&state, Module::Master, &user).await?,
-        q.satker_id.as_deref(),
+        satker_id.as_deref(),
     )
     .await
     .map_err(read_error)?;
     Ok(HttpResponse::Ok().json(rows))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/master/unit-kerja/{id}",
+    tag = "master",
+    operation_id = "detail_unit_kerja",
+    summary = "Detail unit kerja / one unit kerja",
+    params(("id" = uuid::Uuid, Path, description = "Id unit kerja (UUID)"), ReadQuery),
+    responses(
+        (status = 200, description = "Unit kerja", body = UnitKerjaView),
+        ItemErrors,
+    ),
+    security(("bearer_jwt" = []))
+)]
 async fn get_unit_kerja(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -298,21 +453,47 @@ const JENIS_JABATAN: &str = "struktural, fungsional, pelaksana";
 const KELOMPOK_BUP: &str = "administrasi_dan_ahli_pertama_muda, pimpinan_tinggi_dan_ahli_madya, ahli_utama, \
      hakim_pengadilan_agama, hakim_pengadilan_tinggi_agama, kepaniteraan_kesekretariatan";
 
-#[derive(Debug, Deserialize)]
+/// Body of `POST /master/jabatan`.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JabatanBody {
+    #[schema(example = "Analis Perkara Peradilan")]
     pub nama: String,
+    /// `struktural`, `fungsional` or `pelaksana`.
+    #[schema(example = "pelaksana")]
     pub jenis: String,
+    /// Retirement-age group: `administrasi_dan_ahli_pertama_muda`,
+    /// `pimpinan_tinggi_dan_ahli_madya`, `ahli_utama`, `hakim_pengadilan_agama`,
+    /// `hakim_pengadilan_tinggi_agama` or `kepaniteraan_kesekretariatan`.
+    #[schema(example = "administrasi_dan_ahli_pertama_muda")]
     pub kelompok_bup: String,
 }
 
-#[derive(Debug, Deserialize)]
+/// Body of `PATCH /master/jabatan/{id}`.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UbahJabatanBody {
+    #[schema(example = "Analis Perkara Peradilan")]
     pub nama: String,
+    /// As in [`JabatanBody::kelompok_bup`].
+    #[schema(example = "administrasi_dan_ahli_pertama_muda")]
     pub kelompok_bup: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/master/jabatan",
+    tag = "master",
+    operation_id = "buat_jabatan",
+    summary = "Buat jabatan / create a jabatan",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Kunci unik per permintaan (mis. UUID); permintaan ulang dengan kunci dan isi yang sama menjawab jawaban pertama. / One key per intended effect; a retry with the same key and body gets the first answer.")),
+    request_body(content = JabatanBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Dibuat / created; `Location` names it", body = CommandOutcomeSchema, headers(("Location" = String))),
+        CommandErrors,
+    ),
+    security(("bearer_jwt" = []))
+)]
 async fn buat_jabatan(
     state: web::Data<AppState>,
     meta: RequestMeta,
@@ -327,7 +508,7 @@ async fn buat_jabatan(
     let (Some(jenis), Some(kelompok_bup)) = (jenis, kelompok) else {
         return Err(Problem::internal());
     };
-    let id = Uuid::new_v4();
+    let id = meta.0.id_from_key("jabatan").unwrap_or_else(Uuid::new_v4);
     let outcome = state
         .bus
         .execute(
@@ -345,6 +526,20 @@ async fn buat_jabatan(
     Ok(created(format!("/api/v1/master/jabatan/{id}"), outcome))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/v1/master/jabatan/{id}",
+    tag = "master",
+    operation_id = "ubah_jabatan",
+    summary = "Ubah jabatan / change a jabatan",
+    params(("id" = uuid::Uuid, Path, description = "Id jabatan (UUID)"), ("Idempotency-Key" = Option<String>, Header, description = "Kunci unik per permintaan (mis. UUID); permintaan ulang dengan kunci dan isi yang sama menjawab jawaban pertama. / One key per intended effect; a retry with the same key and body gets the first answer.")),
+    request_body(content = UbahJabatanBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Diubah / changed", body = CommandOutcomeSchema),
+        CommandErrors,
+    ),
+    security(("bearer_jwt" = []))
+)]
 async fn ubah_jabatan(
     state: web::Data<AppState>,
     meta: RequestMeta,
@@ -374,28 +569,63 @@ async fn ubah_jabatan(
     Ok(accepted(outcome))
 }
 
-#[derive(Debug, Deserialize)]
+/// Query of `GET /master/jabatan`.
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct JabatanQuery {
+    /// Only `struktural`, `fungsional` or `pelaksana`.
+    #[param(example = "pelaksana")]
     pub jenis: Option<String>,
+    /// Read your own write: wait (bounded) for the event at this global position.
+    #[param(minimum = 1, example = 42)]
     pub min_position: Option<i64>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/master/jabatan",
+    tag = "master",
+    operation_id = "daftar_jabatan",
+    summary = "Daftar jabatan / list jabatan",
+    params(JabatanQuery),
+    responses(
+        (status = 200, description = "Jabatan", body = Vec<JabatanView>),
+        ReadErrors,
+    ),
+    security(("bearer_jwt" = []))
+)]
 async fn list_jabatan(
     state: web::Data<AppState>,
     user: AuthUser,
     q: web::Query<JabatanQuery>,
 ) -> Result<HttpResponse, Problem> {
+    let q = q.into_inner();
+    let jenis =
+        crate::extract::query_choice("jenis", q.jenis, &["struktural", "fungsional", "pelaksana"])?;
     wait(&state, q.min_position).await?;
     let rows = queries::list_jabatan(
         &mut *scoped_read(&state, Module::Master, &user).await?,
-        q.jenis.as_deref(),
+        jenis.as_deref(),
     )
     .await
     .map_err(read_error)?;
     Ok(HttpResponse::Ok().json(rows))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/master/jabatan/{id}",
+    tag = "master",
+    operation_id = "detail_jabatan",
+    summary = "Detail jabatan / one jabatan",
+    params(("id" = uuid::Uuid, Path, description = "Id jabatan (UUID)"), ReadQuery),
+    responses(
+        (status = 200, description = "Jabatan", body = JabatanView),
+        ItemErrors,
+    ),
+    security(("bearer_jwt" = []))
+)]
 async fn get_jabatan(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -415,6 +645,18 @@ async fn get_jabatan(
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/master/golongan",
+    tag = "master",
+    operation_id = "referensi_golongan",
+    summary = "Referensi golongan / the golongan reference",
+    responses(
+        (status = 200, description = "Golongan ruang dan golongan PPPK, urut / in order", body = Vec<GolonganView>),
+        ReadErrors,
+    ),
+    security(("bearer_jwt" = []))
+)]
 async fn list_golongan(
     state: web::Data<AppState>,
     user: AuthUser,

@@ -61,11 +61,27 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(health::health))
             .default_service(web::to(method_not_allowed)),
     );
+    // The API docs page: public, outside /api/v1 (it is HTML, not part of the API).
+    cfg.service(
+        web::resource("/api/docs")
+            .route(web::get().to(crate::openapi::docs))
+            .default_service(web::to(method_not_allowed)),
+    );
+    // Monitoring only: both handlers take `security::MonitoringAccess`, no token.
+    cfg.service(
+        web::resource("/metrics")
+            .route(web::get().to(crate::metrics::scrape))
+            .default_service(web::to(method_not_allowed)),
+    );
     cfg.service(
         web::scope("/api/v1")
             .wrap(actix_web::middleware::from_fn(crate::rbac::enforce))
+            .wrap(actix_web::middleware::from_fn(
+                crate::context::request_context,
+            ))
             .configure(pegawai::configure)
             .configure(master::configure)
+            .configure(crate::openapi::configure)
             .default_service(web::to(not_found)),
     );
 }
@@ -92,9 +108,13 @@ pub async fn method_not_allowed(req: HttpRequest) -> Problem {
 }
 
 /// `?min_position=` on a query.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ReadQuery {
+    /// Wait (bounded) until the read model has applied the event at this global position
+    /// (a command's `position`); 503 `read_model_behind` if it has not in time.
+    #[param(minimum = 1, example = 42)]
     pub min_position: Option<i64>,
 }
 
@@ -117,13 +137,22 @@ pub fn paging(page: Option<i64>, per_page: Option<i64>) -> Result<(i64, i64), Pr
     Ok((page, per_page))
 }
 
-/// 201 with `Location`, or 200 for a change.
+/// 201 with `Location` for a creation. A replay of an earlier request with the same
+/// `Idempotency-Key` answers the same, marked `Idempotent-Replayed: true`.
 pub fn created(location: String, outcome: CommandOutcome) -> HttpResponse {
-    HttpResponse::Created()
-        .insert_header((actix_web::http::header::LOCATION, location))
-        .json(outcome)
+    let mut res = HttpResponse::Created();
+    res.insert_header((actix_web::http::header::LOCATION, location));
+    if outcome.replayed {
+        res.insert_header(("Idempotent-Replayed", "true"));
+    }
+    res.json(outcome)
 }
 
+/// 200 for a change (see [`created`] for replays).
 pub fn accepted(outcome: CommandOutcome) -> HttpResponse {
-    HttpResponse::Ok().json(outcome)
+    let mut res = HttpResponse::Ok();
+    if outcome.replayed {
+        res.insert_header(("Idempotent-Replayed", "true"));
+    }
+    res.json(outcome)
 }

@@ -5,15 +5,22 @@ use actix_web::{HttpResponse, web};
 use sekretariat_domain::pegawai::Pegawai;
 use sekretariat_domain::pegawai::commands::{DataPegawaiBaru, PegawaiCommand, PerubahanPegawai};
 use sekretariat_domain::values::{Golongan, JenisKelamin, JenisPegawai, Nip, Pendidikan, SatkerId};
-use sekretariat_projections::kepegawaian::{self, PegawaiFilter, queries};
+use sekretariat_projections::kepegawaian::{self, PegawaiFilter, PegawaiView, Riwayat, queries};
 use sekretariat_projections::migrate::Module;
 use serde::Deserialize;
+use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::{AppState, ReadQuery, accepted, created, scoped_read};
 use crate::auth::AuthUser;
 use crate::error::read_error;
 use crate::extract::{Fields, RequestMeta, wait_for};
+use crate::openapi::{CommandErrors, CommandOutcomeSchema, ItemErrors, ReadErrors};
 use crate::problem::Problem;
+
+/// The OpenAPI description of these routes (merged by `crate::openapi`).
+#[derive(OpenApi)]
+#[openapi(paths(list, daftarkan, get, ubah, riwayat))]
+pub struct PegawaiApi;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -47,27 +54,70 @@ pub fn ensure_own_satker(user: &AuthUser, satker_id: &str) -> Result<(), Problem
     }
 }
 
-/// Body of `POST /pegawai`.
-#[derive(Debug, Deserialize)]
+/// Body of `POST /pegawai`. Values stay strings here so every bad field is reported at once
+/// (422 `validation_failed`), not the first one serde meets.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "nip": "199805142022032003",
+    "nama": "Putri Maharani",
+    "gelar_belakang": "S.H.",
+    "tempat_lahir": "Bekasi",
+    "tanggal_lahir": "1998-05-14",
+    "jenis_kelamin": "P",
+    "jenis_pegawai": "PNS",
+    "golongan": "III/a",
+    "tmt_golongan": "2022-03-01",
+    "jabatan_id": "6f1c2a4e-9b7d-5c3e-8a1f-2d4b6c8e0a12",
+    "tmt_jabatan": "2023-03-01",
+    "unit_kerja_id": "0b5e7d9f-3c1a-5e2b-9d4f-6a8c0e2b4d61",
+    "satker_id": "W13-A99",
+    "pendidikan_terakhir": "S1",
+    "tmt_cpns": "2022-03-01",
+    "tmt_pns": "2023-03-01"
+}))]
 pub struct DaftarkanBody {
+    /// NIP, 18 digits; its embedded birth date, TMT CPNS and sex must match the other fields.
+    #[schema(example = "199805142022032003")]
     pub nip: String,
+    #[schema(example = "Putri Maharani")]
     pub nama: String,
+    #[schema(example = json!(null))]
     pub gelar_depan: Option<String>,
+    #[schema(example = "S.H.")]
     pub gelar_belakang: Option<String>,
+    #[schema(example = "Bekasi")]
     pub tempat_lahir: String,
+    #[schema(format = Date, example = "1998-05-14")]
     pub tanggal_lahir: String,
+    /// `L` or `P`.
+    #[schema(example = "P")]
     pub jenis_kelamin: String,
+    /// `PNS`, `CPNS` or `PPPK`.
+    #[schema(example = "PNS")]
     pub jenis_pegawai: String,
+    /// Golongan ruang (`III/a`) or, for PPPK, golongan PPPK (`IX`).
+    #[schema(example = "III/a")]
     pub golongan: String,
+    #[schema(format = Date, example = "2022-03-01")]
     pub tmt_golongan: String,
+    #[schema(format = Uuid)]
     pub jabatan_id: String,
+    #[schema(format = Date, example = "2023-03-01")]
     pub tmt_jabatan: String,
+    #[schema(format = Uuid)]
     pub unit_kerja_id: String,
+    /// Kode satker; a non-admin registers only in their own satker.
+    #[schema(example = "W13-A99")]
     pub satker_id: String,
+    /// `SD`, `SLTP`, `SLTP_KEJURUAN`, `SLTA`, `D1`, `D2`, `D3`, `D4`, `S1`, `S2` or `S3`.
+    #[schema(example = "S1")]
     pub pendidikan_terakhir: String,
+    #[schema(format = Date, example = "2022-03-01")]
     pub tmt_cpns: Option<String>,
+    #[schema(format = Date, example = "2023-03-01")]
     pub tmt_pns: Option<String>,
+    #[schema(format = Date, example = json!(null))]
     pub tmt_pppk: Option<String>,
 }
 
@@ -124,6 +174,21 @@ impl DaftarkanBody {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/pegawai",
+    tag = "pegawai",
+    operation_id = "daftarkan_pegawai",
+    summary = "Daftarkan pegawai / register a pegawai",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Kunci unik per permintaan (mis. UUID): permintaan ulang dengan kunci dan isi yang sama menjawab jawaban pertama tanpa efek baru; kunci sama dengan isi lain 422. / One key per intended effect: a retry with the same key and body gets the first answer and changes nothing.")),
+    request_body(content = DaftarkanBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Terdaftar / registered; `Location` names the new pegawai", body = CommandOutcomeSchema,
+            headers(("Location" = String, description = "/api/v1/pegawai/{nip}"))),
+        CommandErrors,
+    ),
+    security(("bearer_jwt" = []))
+)]
 async fn daftarkan(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -148,19 +213,35 @@ async fn daftarkan(
 /// Body of `PATCH /pegawai/{nip}`: only the fields present change. `gelar_depan` and
 /// `gelar_belakang` are cleared with an empty string. A new golongan comes with its TMT, a new
 /// jabatan with its TMT.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"golongan": "III/b", "tmt_golongan": "2026-04-01"}))]
 pub struct UbahBody {
+    #[schema(example = "Putri Maharani")]
     pub nama: Option<String>,
+    /// An empty string clears it.
     pub gelar_depan: Option<String>,
+    /// An empty string clears it.
+    #[schema(example = "S.H., M.H.")]
     pub gelar_belakang: Option<String>,
     pub tempat_lahir: Option<String>,
+    #[schema(example = "S2")]
     pub pendidikan_terakhir: Option<String>,
+    /// New golongan; requires `tmt_golongan`.
+    #[schema(example = "III/b")]
     pub golongan: Option<String>,
+    #[schema(format = Date, example = "2026-04-01")]
     pub tmt_golongan: Option<String>,
+    /// New jabatan; requires `tmt_jabatan`.
+    #[schema(format = Uuid)]
     pub jabatan_id: Option<String>,
+    #[schema(format = Date, example = "2026-04-01")]
     pub tmt_jabatan: Option<String>,
+    /// Move to another unit kerja of the same satker.
+    #[schema(format = Uuid)]
     pub unit_kerja_id: Option<String>,
+    /// Appoint a CPNS as PNS from this date.
+    #[schema(format = Date, example = "2023-03-01")]
     pub tmt_pns: Option<String>,
 }
 
@@ -244,6 +325,20 @@ impl UbahBody {
     }
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/v1/pegawai/{nip}",
+    tag = "pegawai",
+    operation_id = "ubah_pegawai",
+    summary = "Ubah data pegawai / change a pegawai",
+    params(("nip" = String, Path, description = "NIP pegawai, 18 digit / the pegawai's NIP, 18 digits", example = "199805142022032003"), ("Idempotency-Key" = Option<String>, Header, description = "Kunci unik per permintaan (mis. UUID): permintaan ulang dengan kunci dan isi yang sama menjawab jawaban pertama tanpa efek baru; kunci sama dengan isi lain 422. / One key per intended effect: a retry with the same key and body gets the first answer and changes nothing.")),
+    request_body(content = UbahBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Diubah / changed", body = CommandOutcomeSchema),
+        CommandErrors,
+    ),
+    security(("bearer_jwt" = []))
+)]
 async fn ubah(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -275,20 +370,71 @@ async fn ubah(
     Ok(accepted(outcome))
 }
 
+/// The OpenAPI description of `Page<PegawaiView>`. Written out because utoipa 5 inlines a
+/// generic's type parameter (juhaku/utoipa#1586), which would give clients an anonymous copy
+/// of `PegawaiView`; the generated-input test checks real pages against it.
+#[derive(ToSchema)]
+#[schema(as = PegawaiPage, description = "Satu halaman pegawai / one page of pegawai.")]
+#[expect(
+    dead_code,
+    reason = "only its schema is used; the wire value is Page<PegawaiView>"
+)]
+struct PegawaiPageSchema {
+    data: Vec<PegawaiView>,
+    /// 1-based page number.
+    #[schema(example = 1)]
+    page: i64,
+    #[schema(example = 25)]
+    per_page: i64,
+    /// Rows matching the filters, over all pages.
+    #[schema(example = 1)]
+    total: i64,
+}
+
 /// Query of `GET /pegawai`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Only this satker (kode). Non-admins see only their own satker anyway.
+    #[param(example = "W13-A99")]
     pub satker_id: Option<String>,
+    /// Only this unit kerja.
     pub unit_kerja_id: Option<uuid::Uuid>,
+    /// Only this golongan.
+    #[param(example = "III/a")]
     pub golongan: Option<String>,
+    /// Only `PNS`, `CPNS` or `PPPK`.
+    #[param(example = "PNS")]
     pub jenis_pegawai: Option<String>,
+    /// Part of the name (case-insensitive) or the start of a NIP.
+    #[param(example = "putri")]
     pub q: Option<String>,
+    /// Page, from 1.
+    #[param(minimum = 1, example = 1)]
     pub page: Option<i64>,
+    /// Rows per page, 1 to 100 (default 25).
+    #[param(minimum = 1, maximum = 100, example = 25)]
     pub per_page: Option<i64>,
+    /// Read your own write: wait (bounded) for the event at this global position.
+    #[param(minimum = 1, example = 42)]
     pub min_position: Option<i64>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/pegawai",
+    tag = "pegawai",
+    operation_id = "daftar_pegawai",
+    summary = "Daftar pegawai / list pegawai",
+    description = "Satu halaman pegawai, urut nama lalu NIP. `staf` hanya melihat datanya sendiri. / One page, ordered by name then NIP; a `staf` sees only their own record.",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "Satu halaman / one page", body = PegawaiPageSchema),
+        ReadErrors,
+    ),
+    security(("bearer_jwt" = []))
+)]
 async fn list(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -328,11 +474,11 @@ async fn list(
     .await?;
     let filter = PegawaiFilter {
         nip: own_nip(&user),
-        satker_id: q.satker_id,
+        satker_id: crate::extract::query_satker(q.satker_id)?,
         unit_kerja_id: q.unit_kerja_id,
         golongan,
         jenis_pegawai,
-        q: q.q,
+        q: crate::extract::query_text("q", q.q)?,
     };
     let mut tx = scoped_read(&state, Module::Kepegawaian, &user).await?;
     let page = queries::list_pegawai(&mut tx, &filter, page, per_page)
@@ -392,6 +538,19 @@ async fn visible_pegawai(
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/pegawai/{nip}",
+    tag = "pegawai",
+    operation_id = "detail_pegawai",
+    summary = "Detail pegawai / one pegawai",
+    params(("nip" = String, Path, description = "NIP pegawai, 18 digit / the pegawai's NIP, 18 digits", example = "199805142022032003"), ReadQuery),
+    responses(
+        (status = 200, description = "Pegawai", body = PegawaiView),
+        ItemErrors,
+    ),
+    security(("bearer_jwt" = []))
+)]
 async fn get(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -402,6 +561,19 @@ async fn get(
     Ok(HttpResponse::Ok().json(p))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/pegawai/{nip}/riwayat",
+    tag = "pegawai",
+    operation_id = "riwayat_pegawai",
+    summary = "Riwayat pangkat dan jabatan / rank and position history",
+    params(("nip" = String, Path, description = "NIP pegawai, 18 digit / the pegawai's NIP, 18 digits", example = "199805142022032003"), ReadQuery),
+    responses(
+        (status = 200, description = "Riwayat, terlama dahulu / oldest first", body = Riwayat),
+        ItemErrors,
+    ),
+    security(("bearer_jwt" = []))
+)]
 async fn riwayat(
     state: web::Data<AppState>,
     user: AuthUser,
