@@ -119,6 +119,7 @@ struct Inner {
     commands: Family<CommandLabels, Counter>,
     events_appended: Family<AggregateLabels, Counter>,
     auth_failures: Family<ReasonLabels, Counter>,
+    jwks_fetch_failures: Counter,
     projector_position: Family<ProjectorLabels, Gauge>,
     projector_lag: Family<ProjectorLabels, Gauge>,
     projector_failures: Family<ProjectorLabels, Counter>,
@@ -199,6 +200,12 @@ impl Metrics {
             "Requests whose caller could not be authenticated, by problem code",
             auth_failures.clone(),
         );
+        let jwks_fetch_failures = Counter::default();
+        registry.register(
+            "jwks_fetch_failures",
+            "Failed fetches of the realm's JWKS (cached keys keep working; none cached means 503)",
+            jwks_fetch_failures.clone(),
+        );
         let projector_position = Family::<ProjectorLabels, Gauge>::default();
         registry.register(
             "projector_position",
@@ -244,6 +251,7 @@ impl Metrics {
                 commands,
                 events_appended,
                 auth_failures,
+                jwks_fetch_failures,
                 projector_position,
                 projector_lag,
                 projector_failures,
@@ -497,7 +505,16 @@ pub async fn scrape(
     _access: MonitoringAccess,
     metrics: web::Data<Metrics>,
     state: web::Data<AppState>,
+    auth: Option<web::Data<crate::auth::Authenticator>>,
 ) -> Result<HttpResponse, Problem> {
+    if let Some(auth) = auth {
+        // The key store counts; the counter catches up to it (both only grow).
+        let seen = metrics.inner.jwks_fetch_failures.get();
+        let now = auth.jwks_fetch_failures();
+        if now > seen {
+            metrics.inner.jwks_fetch_failures.inc_by(now - seen);
+        }
+    }
     let body = metrics.render(&state).await.map_err(|e| {
         tracing::error!(error = %e, "metrics could not be encoded");
         Problem::internal()

@@ -478,3 +478,33 @@ async fn a_body_over_the_configured_limit_gets_413_problem_json() {
     assert_eq!(res.status(), StatusCode::CREATED);
     app.stop().await;
 }
+
+/// Issue 3: when the JWKS endpoint cannot be reached and no key is cached, a token gets 503
+/// `jwks_unavailable` (not 401: the caller did nothing wrong), and the failure is counted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_jwks_answers_503_and_is_counted() {
+    // A port nothing listens on: bind, read the port, close.
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let app = TestApp::spawn_with(|s| {
+        s.auth.jwks_url =
+            format!("http://127.0.0.1:{dead}/realms/sekretariat/protocol/openid-connect/certs");
+    })
+    .await;
+    let res = app
+        .get("/api/v1/pegawai", &app.token(&["admin"], None))
+        .await;
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(res.headers().get("retry-after").is_some());
+    assert_eq!(json_body(res).await["code"], "jwks_unavailable");
+    let text = scrape(&app).await;
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("jwks_fetch_failures_total"))
+        .unwrap_or_else(|| panic!("no jwks_fetch_failures_total in:\n{text}"));
+    let n: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(n >= 1.0, "{line}");
+    app.stop().await;
+}

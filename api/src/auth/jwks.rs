@@ -97,9 +97,17 @@ pub(super) struct KeyStore {
     state: RwLock<State>,
     /// Serialises fetches, so a burst of requests after a rotation fetches once.
     refresh_lock: Mutex<()>,
+    /// Failed fetches since start (exported as `jwks_fetch_failures_total`).
+    fetch_failures: std::sync::atomic::AtomicU64,
 }
 
 impl KeyStore {
+    /// How many JWKS fetches failed since start.
+    pub(super) fn fetch_failures(&self) -> u64 {
+        self.fetch_failures
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// No I/O: the first fetch happens on the first [`KeyStore::key_for`].
     pub(super) fn new(url: &str, min_refresh_interval: Duration) -> Self {
         // The binary installs ring at start; doing it here too keeps tests and other embedders
@@ -117,6 +125,7 @@ impl KeyStore {
             min_refresh_interval,
             state: RwLock::new(State::default()),
             refresh_lock: Mutex::new(()),
+            fetch_failures: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -176,6 +185,10 @@ impl KeyStore {
         }
 
         let fetched = self.fetch().await.and_then(usable_keys);
+        if fetched.is_err() {
+            self.fetch_failures
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
         let mut state = self.state.write().await;
         state.last_refresh = Some(Instant::now());
         match fetched {

@@ -257,6 +257,11 @@ impl Authenticator {
         Self::build(self.inner.config.clone(), interval)
     }
 
+    /// How many JWKS fetches failed since start (cached keys keep working meanwhile).
+    pub fn jwks_fetch_failures(&self) -> u64 {
+        self.inner.keys.fetch_failures()
+    }
+
     fn build(config: AuthConfig, min_refresh_interval: Duration) -> Self {
         let keys = jwks::KeyStore::new(&config.jwks_url, min_refresh_interval);
         Self {
