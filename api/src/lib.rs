@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod problem;
 pub mod rbac;
+pub mod replay;
 pub mod routes;
 pub mod security;
 pub mod startup;

@@ -9,7 +9,7 @@ use sekretariat_api::auth::Role;
 use sekretariat_api::auth::dev::{DevClaims, ensure_dev_keys, sign_dev_token};
 use sekretariat_api::config::Settings;
 use sekretariat_api::startup::{Application, BuildOptions};
-use sekretariat_api::{db, demo, telemetry};
+use sekretariat_api::{db, demo, replay, telemetry};
 
 #[derive(Parser)]
 #[command(
@@ -32,6 +32,9 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
+    /// Rebuilds read models and answers audit questions from the event history.
+    #[command(subcommand)]
+    Replay(replay::ReplayCommand),
     /// Prints a token signed with the local development key (trusted only when
     /// SEKRETARIAT_AUTH_JWKS_URL is not set).
     DevToken {
@@ -92,6 +95,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             tracing::info!(%listen, port = app.port(), "serving");
             app.run_until_stopped(true).await
+        }
+        Command::Replay(command) => {
+            telemetry::init();
+            replay::run(&settings, command).await
         }
         Command::DevToken {
             roles,
