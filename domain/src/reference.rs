@@ -6,13 +6,17 @@
 //! date. A new regulation is a new row with a later `berlaku_sejak`; old rows stay,
 //! so decisions about the past are judged by the rules of the past.
 //!
-//! Owned here: the ijazah ceiling of KP reguler (DOMAIN §2) and the BUP
-//! (retirement age) per [`KelompokBup`] (DOMAIN §5), and the pension TMT derived from it.
+//! Owned here: the ijazah ceiling of KP reguler (DOMAIN §2); the KP periods
+//! ([`periode_kp_berlaku`], [`periode_kp_berikutnya`]), the minimum years in pangkat
+//! per kind of KP ([`syarat_masa_kp`]) and the KGB interval ([`kgb_berikutnya`])
+//! (DOMAIN §3); the BUP (retirement age) per [`KelompokBup`] (DOMAIN §5), and the
+//! pension TMT derived from it.
 
 use serde::{Deserialize, Serialize};
 use time::macros::date;
 use time::{Date, Month};
 
+use crate::kalender::{awal_bulan_berikutnya_atau_sama, tambah_bulan, tambah_tahun};
 use crate::values::{Golongan, Pendidikan};
 
 /// One row of the ijazah table: for `pendidikan`, the starting golongan on
@@ -219,6 +223,202 @@ pub fn tmt_pensiun(tanggal_lahir: Date, usia_bup: u8) -> Option<Date> {
     Date::from_calendar_date(tahun, bulan, 1).ok()
 }
 
+// ---------------------------------------------------------------------------
+// KP periods (DOMAIN §3)
+// ---------------------------------------------------------------------------
+
+/// One row of the KP period table: from `berlaku_sejak`, a KP may take effect
+/// (TMT) only on the 1st of one of `bulan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeriodeKp {
+    /// First day the row is in force.
+    pub berlaku_sejak: Date,
+    /// The regulation the row comes from.
+    pub sumber: &'static str,
+    /// The months whose 1st is a KP period date.
+    pub bulan: &'static [Month],
+}
+
+const SEMUA_BULAN: [Month; 12] = [
+    Month::January,
+    Month::February,
+    Month::March,
+    Month::April,
+    Month::May,
+    Month::June,
+    Month::July,
+    Month::August,
+    Month::September,
+    Month::October,
+    Month::November,
+    Month::December,
+];
+
+/// The KP period table (DOMAIN §3): 1 April and 1 Oktober under PP 99/2000; six
+/// periods a year from 1 January 2024 (Per BKN 4/2023); every month from
+/// 1 Oktober 2025 (Per BKN 4/2025).
+pub const TABEL_PERIODE_KP: &[PeriodeKp] = &[
+    PeriodeKp {
+        berlaku_sejak: PP_99_2000_BERLAKU,
+        sumber: "PP 99/2000 jo PP 12/2002",
+        bulan: &[Month::April, Month::October],
+    },
+    PeriodeKp {
+        berlaku_sejak: date!(2024 - 01 - 01),
+        sumber: "Peraturan BKN 4/2023",
+        bulan: &[
+            Month::February,
+            Month::April,
+            Month::June,
+            Month::August,
+            Month::October,
+            Month::December,
+        ],
+    },
+    PeriodeKp {
+        berlaku_sejak: date!(2025 - 10 - 01),
+        sumber: "Peraturan BKN 4/2025",
+        bulan: &SEMUA_BULAN,
+    },
+];
+
+/// The KP period row in force on `on`.
+#[must_use]
+pub fn baris_periode_kp(on: Date) -> &'static PeriodeKp {
+    berlaku(TABEL_PERIODE_KP.iter(), |r| r.berlaku_sejak, on)
+        // The table is not empty (tested), so this never falls through.
+        .unwrap_or(&TABEL_PERIODE_KP[0])
+}
+
+/// True when `tmt` is a KP period date under the rule in force on `tmt` itself:
+/// 2024-03-01 is not (six periods, no March), 2024-04-01 is, 2025-11-01 is (monthly).
+#[must_use]
+pub fn periode_kp_berlaku(tmt: Date) -> bool {
+    tmt.day() == 1 && baris_periode_kp(tmt).bulan.contains(&tmt.month())
+}
+
+/// The first KP period date on or after `from`, each candidate judged by the rule
+/// in force on it (so from 15 Nov 2023 the next is 1 Feb 2024, under the new rule).
+/// Falls back to `from` itself only at the very end of `time`'s range.
+#[must_use]
+pub fn periode_kp_berikutnya(from: Date) -> Date {
+    let Some(mut d) = awal_bulan_berikutnya_atau_sama(from) else {
+        return from;
+    };
+    // Every rule has at least one period a year, so 12 steps always find one.
+    for _ in 0..=12 {
+        if periode_kp_berlaku(d) {
+            return d;
+        }
+        match tambah_bulan(d, 1) {
+            Some(next) => d = next,
+            None => break,
+        }
+    }
+    from
+}
+
+// ---------------------------------------------------------------------------
+// Minimum years in pangkat per kind of KP (DOMAIN §3)
+// ---------------------------------------------------------------------------
+
+/// One row of the minimum-service table of KP: whole years in the current pangkat
+/// (and, for struktural, in the jabatan) each kind of KP needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyaratMasaKp {
+    /// First day the row is in force.
+    pub berlaku_sejak: Date,
+    /// The regulations the row comes from.
+    pub sumber: &'static str,
+    /// KP reguler: years in pangkat.
+    pub reguler: u32,
+    /// KP pilihan struktural when the pangkat is one step below the jabatan's lowest
+    /// pangkat: years in pangkat.
+    pub struktural_satu_tingkat_di_bawah: u32,
+    /// ... and years in the jabatan struktural.
+    pub struktural_masa_jabatan: u32,
+    /// KP pilihan struktural otherwise: years in pangkat.
+    pub struktural_lainnya: u32,
+    /// KP pilihan fungsional: years in pangkat (plus the angka kredit).
+    pub fungsional: u32,
+    /// KP penyesuaian ijazah: years in pangkat.
+    pub penyesuaian_ijazah: u32,
+    /// Hakim with S-2, penyesuaian III/a → III/b: years as hakim (PP 41/2002).
+    pub hakim_s2_masa_hakim: u32,
+    /// Hakim with S-3, penyesuaian III/b → III/c: years in III/b (PP 41/2002).
+    pub hakim_s3_masa_golongan: u32,
+}
+
+/// The minimum-service table (DOMAIN §3).
+pub const TABEL_SYARAT_MASA_KP: &[SyaratMasaKp] = &[SyaratMasaKp {
+    berlaku_sejak: PP_99_2000_BERLAKU,
+    sumber: "PP 99/2000 jo PP 12/2002; hakim: PP 41/2002",
+    reguler: 4,
+    struktural_satu_tingkat_di_bawah: 1,
+    struktural_masa_jabatan: 1,
+    struktural_lainnya: 4,
+    fungsional: 2,
+    penyesuaian_ijazah: 1,
+    hakim_s2_masa_hakim: 1,
+    hakim_s3_masa_golongan: 1,
+}];
+
+/// The minimum-service row in force on `on` (the TMT of the KP).
+#[must_use]
+pub fn syarat_masa_kp(on: Date) -> &'static SyaratMasaKp {
+    berlaku(TABEL_SYARAT_MASA_KP.iter(), |r| r.berlaku_sejak, on)
+        // The table is not empty (tested), so this never falls through.
+        .unwrap_or(&TABEL_SYARAT_MASA_KP[0])
+}
+
+// ---------------------------------------------------------------------------
+// KGB (kenaikan gaji berkala)
+// ---------------------------------------------------------------------------
+
+/// One row of the KGB table: the salary step comes every `interval_tahun` years.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MasaKgb {
+    /// First day the row is in force.
+    pub berlaku_sejak: Date,
+    /// The regulation the row comes from.
+    pub sumber: &'static str,
+    /// Years between two KGB.
+    pub interval_tahun: u8,
+}
+
+/// The KGB table: every 2 years (DOMAIN §4 early warnings, §9).
+pub const TABEL_MASA_KGB: &[MasaKgb] = &[MasaKgb {
+    // PP 7/1977 (Peraturan Gaji PNS) was enacted in 1977; the exact day decides nothing here.
+    berlaku_sejak: date!(1977 - 01 - 01),
+    sumber: "PP 7/1977 tentang Peraturan Gaji PNS beserta perubahannya",
+    interval_tahun: 2,
+}];
+
+/// The KGB row in force on `on`.
+#[must_use]
+pub fn baris_masa_kgb(on: Date) -> &'static MasaKgb {
+    berlaku(TABEL_MASA_KGB.iter(), |r| r.berlaku_sejak, on)
+        // The table is not empty (tested), so this never falls through.
+        .unwrap_or(&TABEL_MASA_KGB[0])
+}
+
+/// The first KGB date after `tmt_terakhir` (the last KGB, or the TMT golongan when
+/// there was none since) that falls on or after `sejak`: `tmt_terakhir` + k × the
+/// interval, k ≥ 1. `kgb_berikutnya(t, t)` is simply the next KGB. `None` only out
+/// of `time`'s range.
+#[must_use]
+pub fn kgb_berikutnya(tmt_terakhir: Date, sejak: Date) -> Option<Date> {
+    let mut k: i32 = 1;
+    loop {
+        let interval = i32::from(baris_masa_kgb(tmt_terakhir).interval_tahun);
+        let d = tambah_tahun(tmt_terakhir, interval.checked_mul(k)?)?;
+        if d >= sejak {
+            return Some(d);
+        }
+        k = k.checked_add(1)?;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -349,6 +549,132 @@ mod tests {
         assert_eq!(
             tmt_pensiun(date!(1970 - 12 - 31), 65),
             Some(date!(2036 - 01 - 01))
+        );
+    }
+
+    #[test]
+    fn periode_kp_2023_hanya_1_april_dan_1_oktober_pp_99_2000() {
+        assert!(periode_kp_berlaku(date!(2023 - 04 - 01)));
+        assert!(periode_kp_berlaku(date!(2023 - 10 - 01)));
+        assert!(!periode_kp_berlaku(date!(2023 - 02 - 01)));
+        assert!(!periode_kp_berlaku(date!(2023 - 06 - 01)));
+        assert_eq!(
+            baris_periode_kp(date!(2023 - 12 - 31)).sumber,
+            "PP 99/2000 jo PP 12/2002"
+        );
+    }
+
+    #[test]
+    fn periode_kp_2024_enam_kali_setahun_per_bkn_4_2023() {
+        assert!(!periode_kp_berlaku(date!(2024 - 03 - 01)));
+        assert!(periode_kp_berlaku(date!(2024 - 04 - 01)));
+        assert!(periode_kp_berlaku(date!(2024 - 02 - 01)));
+        assert!(periode_kp_berlaku(date!(2024 - 12 - 01)));
+        assert!(!periode_kp_berlaku(date!(2024 - 11 - 01)));
+        assert_eq!(
+            baris_periode_kp(date!(2024 - 01 - 01)).sumber,
+            "Peraturan BKN 4/2023"
+        );
+    }
+
+    #[test]
+    fn periode_kp_awal_2025_masih_enam_kali_setahun_per_bkn_4_2023() {
+        assert!(!periode_kp_berlaku(date!(2025 - 03 - 01)));
+        assert!(periode_kp_berlaku(date!(2025 - 04 - 01)));
+        assert!(periode_kp_berlaku(date!(2025 - 08 - 01)));
+        assert!(!periode_kp_berlaku(date!(2025 - 09 - 01)));
+    }
+
+    #[test]
+    fn periode_kp_sejak_1_oktober_2025_setiap_tanggal_1_per_bkn_4_2025() {
+        assert!(periode_kp_berlaku(date!(2025 - 10 - 01)));
+        assert!(periode_kp_berlaku(date!(2025 - 11 - 01)));
+        assert!(periode_kp_berlaku(date!(2026 - 03 - 01)));
+        assert!(!periode_kp_berlaku(date!(2025 - 11 - 02)));
+        assert_eq!(
+            baris_periode_kp(date!(2025 - 10 - 01)).sumber,
+            "Peraturan BKN 4/2025"
+        );
+    }
+
+    #[test]
+    fn periode_kp_berikutnya_mengikuti_aturan_yang_berlaku_pada_tanggal_itu() {
+        // Under PP 99/2000 from May 2023: 1 Oktober 2023.
+        assert_eq!(
+            periode_kp_berikutnya(date!(2023 - 05 - 10)),
+            date!(2023 - 10 - 01)
+        );
+        // From mid-November 2023 the old rule would say April 2024; the new one, February.
+        assert_eq!(
+            periode_kp_berikutnya(date!(2023 - 11 - 15)),
+            date!(2024 - 02 - 01)
+        );
+        assert_eq!(
+            periode_kp_berikutnya(date!(2024 - 03 - 01)),
+            date!(2024 - 04 - 01)
+        );
+        assert_eq!(
+            periode_kp_berikutnya(date!(2025 - 08 - 02)),
+            date!(2025 - 10 - 01)
+        );
+        assert_eq!(
+            periode_kp_berikutnya(date!(2025 - 10 - 02)),
+            date!(2025 - 11 - 01)
+        );
+        // A period date is its own next period.
+        assert_eq!(
+            periode_kp_berikutnya(date!(2026 - 03 - 01)),
+            date!(2026 - 03 - 01)
+        );
+    }
+
+    #[test]
+    fn syarat_masa_kp_sesuai_pp_99_2000_dan_pp_41_2002() {
+        let s = syarat_masa_kp(HARI_INI);
+        assert_eq!(
+            (
+                s.reguler,
+                s.struktural_satu_tingkat_di_bawah,
+                s.struktural_masa_jabatan,
+                s.struktural_lainnya,
+                s.fungsional,
+                s.penyesuaian_ijazah,
+                s.hakim_s2_masa_hakim,
+                s.hakim_s3_masa_golongan,
+            ),
+            (4, 1, 1, 4, 2, 1, 1, 1)
+        );
+        assert!(s.sumber.contains("PP 99/2000") && s.sumber.contains("PP 41/2002"));
+    }
+
+    #[test]
+    fn kgb_setiap_2_tahun_sejak_tmt_terakhir() {
+        assert_eq!(baris_masa_kgb(HARI_INI).interval_tahun, 2);
+        let t = date!(2022 - 03 - 01);
+        assert_eq!(kgb_berikutnya(t, t), Some(date!(2024 - 03 - 01)));
+        assert_eq!(
+            kgb_berikutnya(t, date!(2024 - 03 - 02)),
+            Some(date!(2026 - 03 - 01))
+        );
+        assert_eq!(
+            kgb_berikutnya(t, date!(2026 - 01 - 15)),
+            Some(date!(2026 - 03 - 01))
+        );
+    }
+
+    #[test]
+    fn tmt_pensiun_hakim_pa_65_dan_hakim_pta_67_uu_50_2009() {
+        let lahir = date!(1970 - 03 - 14);
+        assert_eq!(
+            tmt_pensiun(lahir, usia_bup(KelompokBup::HakimPengadilanAgama, HARI_INI)),
+            Some(date!(2035 - 04 - 01))
+        );
+        assert_eq!(
+            tmt_pensiun(
+                lahir,
+                usia_bup(KelompokBup::HakimPengadilanTinggiAgama, HARI_INI)
+            ),
+            Some(date!(2037 - 04 - 01))
         );
     }
 }

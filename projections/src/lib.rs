@@ -9,6 +9,7 @@ pub mod audit;
 pub mod kepegawaian;
 pub mod master;
 pub mod migrate;
+pub mod rebuild;
 pub mod runtime;
 pub mod scope;
 

@@ -168,6 +168,7 @@ pub async fn read_batch(
     source: &PgPool,
     after: Position,
     limit: i64,
+    until: Option<Position>,
 ) -> Result<Vec<StoredEvent>, sqlx::Error> {
     let rows = sqlx::query(
         "select global_position, tx_id::text::bigint as tx_id, aggregate_type, aggregate_id,
@@ -175,12 +176,15 @@ pub async fn read_batch(
            from events
           where (tx_id, global_position) > ($1::bigint::text::xid8, $2::bigint)
             and tx_id < pg_snapshot_xmin(pg_current_snapshot())
+            and ($4::bigint is null or (tx_id, global_position) <= ($4::bigint::text::xid8, $5::bigint))
           order by tx_id, global_position
           limit $3",
     )
     .bind(after.tx_id)
     .bind(after.global_position)
     .bind(limit)
+    .bind(until.map(|p| p.tx_id))
+    .bind(until.map(|p| p.global_position))
     .fetch_all(source)
     .await?;
     rows.into_iter()
@@ -362,11 +366,27 @@ impl ProjectorRunner {
     /// # Errors
     /// The first failure, with the event it stopped at.
     pub async fn catch_up(&self) -> Result<u64, ProjectionError> {
+        self.catch_up_until(None, &mut |_| {}).await
+    }
+
+    /// Like [`catch_up`](Self::catch_up), stopping at `until` (inclusive) when given, and
+    /// telling `progress` the running total after each batch (rebuilds show it).
+    ///
+    /// # Errors
+    /// The first failure, with the event it stopped at.
+    pub async fn catch_up_until(
+        &self,
+        until: Option<Position>,
+        progress: &mut (dyn FnMut(u64) + Send),
+    ) -> Result<u64, ProjectionError> {
         let mut total = 0u64;
         loop {
-            match self.step().await? {
+            match self.step_until(until).await? {
                 BatchOutcome::Applied(0) => return Ok(total),
-                BatchOutcome::Applied(n) => total += n as u64,
+                BatchOutcome::Applied(n) => {
+                    total += n as u64;
+                    progress(total);
+                }
                 BatchOutcome::Raced => {}
             }
         }
@@ -483,9 +503,13 @@ impl ProjectorRunner {
     /// the target transaction locks the checkpoint row and checks it did not move: the
     /// target transaction stays short and takes its xid after the read.
     async fn step(&self) -> Result<BatchOutcome, ProjectionError> {
+        self.step_until(None).await
+    }
+
+    async fn step_until(&self, until: Option<Position>) -> Result<BatchOutcome, ProjectionError> {
         let name = self.projector.name();
         let (checkpoint, _) = read_checkpoint(&self.target, name).await?;
-        let batch = read_batch(&self.source, checkpoint, self.options.batch_size).await?;
+        let batch = read_batch(&self.source, checkpoint, self.options.batch_size, until).await?;
         if batch.is_empty() {
             self.status.send_if_modified(|s| {
                 let changed = s.checkpoint != checkpoint;

@@ -7,5 +7,6 @@ mod idempotency;
 mod openapi;
 mod ops;
 mod read_models;
+mod rebuild;
 mod rls;
 mod runtime;

@@ -186,6 +186,15 @@ impl Golongan {
         self.baris().map(|b| b.3)
     }
 
+    /// The next ruang up (III/a → III/b, II/d → III/a); `None` for IV/e, the top,
+    /// and for PPPK golongan, which do not rise by kenaikan pangkat.
+    #[must_use]
+    pub fn berikutnya(self) -> Option<Self> {
+        let semua = Self::semua_ruang();
+        let i = semua.iter().position(|g| *g == self)?;
+        semua.get(i + 1).copied()
+    }
+
     /// The 17 ruang in rank order, I/a … IV/e.
     #[must_use]
     pub fn semua_ruang() -> [Self; 17] {
@@ -285,6 +294,16 @@ mod tests {
         assert!(Golongan::III_D < Golongan::IV_A);
         assert!(Golongan::IV_A < Golongan::IV_E);
         assert!(Golongan::III_B > Golongan::III_A);
+    }
+
+    #[test]
+    fn golongan_berikutnya_naik_satu_ruang_dan_berhenti_di_iv_e() {
+        assert_eq!(Golongan::III_A.berikutnya(), Some(Golongan::III_B));
+        assert_eq!(Golongan::II_D.berikutnya(), Some(Golongan::III_A));
+        assert_eq!(Golongan::III_D.berikutnya(), Some(Golongan::IV_A));
+        assert_eq!(Golongan::IV_D.berikutnya(), Some(Golongan::IV_E));
+        assert_eq!(Golongan::IV_E.berikutnya(), None);
+        assert_eq!(Golongan::pppk(9).unwrap().berikutnya(), None);
     }
 
     #[test]

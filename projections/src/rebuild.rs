@@ -1,0 +1,415 @@
+//! Rebuilding a module's read model from the event store (DESIGN §4) without stopping the
+//! live one.
+//!
+//! The unit is a module database (or schema): its migrations create the tables, and every
+//! projector that writes it replays into them. The rebuild builds into a fresh schema next to
+//! the live one while the live one keeps serving, then swaps the two in one transaction:
+//!
+//! 1. `<live>_rb_<t>` is created, migrated, and the projectors catch up into it from zero;
+//! 2. the live checkpoint table is locked (the live projector's next batch waits), the fresh
+//!    schema catches up with what arrived meanwhile, and the schemas are renamed
+//!    (`<live>` → `<live>_old_<t>`, fresh → `<live>`) in the same transaction;
+//! 3. the old schema is dropped.
+//!
+//! Queries resolve table names through `search_path` by schema name, so after the swap they see
+//! the rebuilt tables; a live projector's next batch reads its checkpoint from the new schema
+//! and goes on from there (a batch it had in flight lands in the old schema and is dropped with
+//! it). Verification builds the same fresh schema up to the live checkpoint and compares table
+//! by table instead of swapping.
+//!
+//! Side-effect subscribers (the notifier, anything that sends) are not read-model projectors
+//! and are never passed here.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Executor, PgPool, Row};
+
+use crate::migrate::{self, Module};
+use crate::runtime::{
+    Position, ProjectionError, Projector, ProjectorRunner, RunnerOptions, read_checkpoint,
+};
+
+/// Events per batch while rebuilding: large, since nothing else waits on these tables.
+pub const REBUILD_BATCH: i64 = 5_000;
+
+/// What is rebuilt: a module and the projectors that write it.
+pub struct RebuildTarget {
+    pub module: Module,
+    /// The live module database (its `search_path`, if any, names the live schema).
+    pub options: PgConnectOptions,
+    pub projectors: Vec<Arc<dyn Projector>>,
+}
+
+/// Progress of a rebuild, reported after each batch.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Progress {
+    /// Events replayed so far (summed over the module's projectors).
+    pub done: u64,
+    /// Events to replay (the store's size at the start, times the number of projectors).
+    pub total: u64,
+    #[serde(skip)]
+    pub elapsed: Duration,
+}
+
+impl Progress {
+    pub fn events_per_second(&self) -> f64 {
+        let s = self.elapsed.as_secs_f64();
+        if s > 0.0 { self.done as f64 / s } else { 0.0 }
+    }
+
+    /// Estimated time left, when something was done.
+    pub fn eta(&self) -> Option<Duration> {
+        let rate = self.events_per_second();
+        (rate > 0.0 && self.total >= self.done)
+            .then(|| Duration::from_secs_f64((self.total - self.done) as f64 / rate))
+    }
+}
+
+/// The first difference found by a verification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Difference {
+    pub table: String,
+    pub live_rows: i64,
+    pub rebuilt_rows: i64,
+    /// The first row (as text, in a stable order) present on one side and not the other.
+    pub first_live_only: Option<String>,
+    pub first_rebuilt_only: Option<String>,
+}
+
+/// What a rebuild did.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum Outcome {
+    Swapped {
+        module: &'static str,
+        events: u64,
+        seconds: f64,
+        events_per_second: f64,
+    },
+    Verified {
+        module: &'static str,
+        events: u64,
+        identical: bool,
+        tables: usize,
+        differences: Vec<Difference>,
+    },
+}
+
+/// Why a rebuild failed. The live read model is untouched in every case but a failed drop of
+/// the old schema after a successful swap (then only a leftover schema remains).
+#[derive(Debug, thiserror::Error)]
+pub enum RebuildError {
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("projector stopped: {0}")]
+    Projection(#[from] ProjectionError),
+}
+
+fn quote(ident: &str) -> String {
+    format!("\"{}\"", ident.replace('"', "\"\""))
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// A fresh schema beside the live one, migrated, with its own pool.
+struct Scratch {
+    schema: String,
+    pool: PgPool,
+}
+
+async fn scratch(
+    owner: &PgPool,
+    target: &RebuildTarget,
+    live_schema: &str,
+    tag: &str,
+) -> Result<Scratch, RebuildError> {
+    // Schema names are at most 63 bytes.
+    let mut base: String = live_schema.chars().take(40).collect();
+    base.push_str(&format!("_{tag}_{}", unix_now()));
+    owner
+        .execute(format!("create schema {}", quote(&base)).as_str())
+        .await?;
+    let pool = PgPoolOptions::new()
+        .max_connections(2)
+        .connect_with(
+            target
+                .options
+                .clone()
+                .options([("search_path", base.as_str())]),
+        )
+        .await?;
+    migrate::migrate(target.module, &pool).await?;
+    Ok(Scratch { schema: base, pool })
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the two call sites differ in every argument"
+)]
+async fn replay(
+    source: &PgPool,
+    scratch: &Scratch,
+    target: &RebuildTarget,
+    until: &dyn Fn(&str) -> Option<Position>,
+    base_done: u64,
+    total: u64,
+    started: Instant,
+    progress: &mut (dyn FnMut(Progress) + Send),
+) -> Result<u64, RebuildError> {
+    let mut done = base_done;
+    for projector in &target.projectors {
+        let limit = until(projector.name());
+        let runner = ProjectorRunner::new(
+            projector.clone(),
+            source.clone(),
+            scratch.pool.clone(),
+            RunnerOptions {
+                batch_size: REBUILD_BATCH,
+                ..RunnerOptions::default()
+            },
+        );
+        let before = done;
+        let n = runner
+            .catch_up_until(limit, &mut |n| {
+                progress(Progress {
+                    done: before + n,
+                    total,
+                    elapsed: started.elapsed(),
+                });
+            })
+            .await?;
+        done += n;
+    }
+    Ok(done)
+}
+
+async fn live_schema(owner: &PgPool) -> Result<String, sqlx::Error> {
+    sqlx::query_scalar("select current_schema()")
+        .fetch_one(owner)
+        .await
+}
+
+/// Rebuilds `target` from the events in `source` and swaps it in.
+///
+/// # Errors
+/// See [`RebuildError`]. On error before the swap, the scratch schema is dropped and the live
+/// read model is untouched.
+pub async fn rebuild(
+    source: &PgPool,
+    target: &RebuildTarget,
+    progress: &mut (dyn FnMut(Progress) + Send),
+) -> Result<Outcome, RebuildError> {
+    let owner = PgPoolOptions::new()
+        .max_connections(2)
+        .connect_with(target.options.clone())
+        .await?;
+    let live = live_schema(&owner).await?;
+    let started = Instant::now();
+    let stored: i64 = sqlx::query_scalar("select count(*) from events")
+        .fetch_one(source)
+        .await?;
+    let total = stored as u64 * target.projectors.len() as u64;
+    let scratch = scratch(&owner, target, &live, "rb").await?;
+    let result = async {
+        // Most of the work, while the live model keeps serving.
+        let mut done = replay(
+            source,
+            &scratch,
+            target,
+            &|_| None,
+            0,
+            total,
+            started,
+            progress,
+        )
+        .await?;
+        // The swap: hold the live projectors back, take in what arrived meanwhile, rename.
+        let mut tx = owner.begin().await?;
+        tx.execute("set local lock_timeout = '60s'").await?;
+        tx.execute(
+            format!(
+                "lock table {}.projector_checkpoints in access exclusive mode",
+                quote(&live)
+            )
+            .as_str(),
+        )
+        .await?;
+        done = replay(
+            source,
+            &scratch,
+            target,
+            &|_| None,
+            done,
+            total.max(done),
+            started,
+            progress,
+        )
+        .await?;
+        let old = format!(
+            "{}_old_{}",
+            live.chars().take(40).collect::<String>(),
+            unix_now()
+        );
+        tx.execute(format!("alter schema {} rename to {}", quote(&live), quote(&old)).as_str())
+            .await?;
+        tx.execute(
+            format!(
+                "alter schema {} rename to {}",
+                quote(&scratch.schema),
+                quote(&live)
+            )
+            .as_str(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok::<(u64, String), RebuildError>((done, old))
+    }
+    .await;
+    scratch.pool.close().await;
+    match result {
+        Ok((done, old)) => {
+            if let Err(e) = owner
+                .execute(format!("drop schema {} cascade", quote(&old)).as_str())
+                .await
+            {
+                tracing::warn!(schema = %old, error = %e, "rebuild swapped, but the old schema could not be dropped");
+            }
+            owner.close().await;
+            let seconds = started.elapsed().as_secs_f64();
+            Ok(Outcome::Swapped {
+                module: target.module.name(),
+                events: done,
+                seconds,
+                events_per_second: if seconds > 0.0 {
+                    done as f64 / seconds
+                } else {
+                    0.0
+                },
+            })
+        }
+        Err(e) => {
+            let _ = owner
+                .execute(
+                    format!("drop schema if exists {} cascade", quote(&scratch.schema)).as_str(),
+                )
+                .await;
+            owner.close().await;
+            Err(e)
+        }
+    }
+}
+
+/// The model's tables (not the bookkeeping ones), in a stable order.
+async fn model_tables(pool: &PgPool, schema: &str) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select table_name::text from information_schema.tables
+          where table_schema = $1 and table_type = 'BASE TABLE'
+            and table_name not in ('_sqlx_migrations', 'projector_checkpoints')
+          order by table_name",
+    )
+    .bind(schema)
+    .fetch_all(pool)
+    .await
+}
+
+async fn rows_as_text(
+    pool: &PgPool,
+    schema: &str,
+    table: &str,
+) -> Result<Vec<String>, sqlx::Error> {
+    let q = format!(
+        "select t::text as r from {}.{} t order by t::text collate \"C\"",
+        quote(schema),
+        quote(table)
+    );
+    let rows = sqlx::query(&q).fetch_all(pool).await?;
+    rows.iter().map(|r| r.try_get::<String, _>("r")).collect()
+}
+
+/// Rebuilds `target` into a scratch schema up to the live checkpoints and compares it with the
+/// live read model, table by table. Nothing live changes.
+///
+/// # Errors
+/// See [`RebuildError`].
+pub async fn verify(
+    source: &PgPool,
+    target: &RebuildTarget,
+    progress: &mut (dyn FnMut(Progress) + Send),
+) -> Result<Outcome, RebuildError> {
+    let owner = PgPoolOptions::new()
+        .max_connections(2)
+        .connect_with(target.options.clone())
+        .await?;
+    let live = live_schema(&owner).await?;
+    let started = Instant::now();
+    let stored: i64 = sqlx::query_scalar("select count(*) from events")
+        .fetch_one(source)
+        .await?;
+    let total = stored as u64 * target.projectors.len() as u64;
+    let scratch = scratch(&owner, target, &live, "vf").await?;
+    let result = async {
+        // Hold the live projectors still while comparing, so both sides describe one position.
+        let mut tx = owner.begin().await?;
+        tx.execute("set local lock_timeout = '60s'").await?;
+        tx.execute(
+            format!(
+                "lock table {}.projector_checkpoints in share mode",
+                quote(&live)
+            )
+            .as_str(),
+        )
+        .await?;
+        let mut limits = Vec::new();
+        for p in &target.projectors {
+            let (cp, _) = read_checkpoint(&mut *tx, p.name()).await?;
+            limits.push((p.name().to_string(), cp));
+        }
+        let limit_of = |name: &str| limits.iter().find(|(n, _)| n == name).map(|(_, cp)| *cp);
+        let done = replay(
+            source, &scratch, target, &limit_of, 0, total, started, progress,
+        )
+        .await?;
+        let mut differences = Vec::new();
+        let tables = model_tables(&owner, &live).await?;
+        for table in &tables {
+            let a = rows_as_text(&owner, &live, table).await?;
+            let b = rows_as_text(&owner, &scratch.schema, table).await?;
+            if a != b {
+                let first_live_only = a.iter().find(|r| b.binary_search(r).is_err()).cloned();
+                let first_rebuilt_only = b.iter().find(|r| a.binary_search(r).is_err()).cloned();
+                differences.push(Difference {
+                    table: table.clone(),
+                    live_rows: a.len() as i64,
+                    rebuilt_rows: b.len() as i64,
+                    first_live_only,
+                    first_rebuilt_only,
+                });
+            }
+        }
+        tx.rollback().await?;
+        Ok::<_, RebuildError>(Outcome::Verified {
+            module: target.module.name(),
+            events: done,
+            identical: differences.is_empty(),
+            tables: tables.len(),
+            differences,
+        })
+    }
+    .await;
+    scratch.pool.close().await;
+    let _ = owner
+        .execute(format!("drop schema if exists {} cascade", quote(&scratch.schema)).as_str())
+        .await;
+    owner.close().await;
+    result
+}
