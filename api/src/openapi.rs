@@ -92,6 +92,7 @@ and an Indonesian `detail`. Commands answer `{id, version, position}`; pass `pos
     tags(
         (name = "pegawai", description = "Data pegawai: pendaftaran, perubahan, riwayat pangkat dan jabatan / personnel records"),
         (name = "master", description = "Data master: satker, unit kerja, jabatan, golongan / master data"),
+        (name = "audit", description = "Jejak audit: log, unduhan .xlsx, riwayat dan keadaan pada suatu tanggal (admin) / audit trail"),
         (name = "meta", description = "Deskripsi API ini / this API description"),
     )
 )]
@@ -102,6 +103,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(crate::routes::pegawai::PegawaiApi::openapi());
     doc.merge(crate::routes::master::MasterApi::openapi());
+    doc.merge(crate::routes::audit::AuditApi::openapi());
     doc
 }
 
@@ -191,7 +193,7 @@ const E403: &str = "Peran atau cakupan tidak mengizinkan / role or scope forbids
     `forbidden_role`, `no_known_role`, `satker_out_of_scope`, `cors_forbidden`.";
 const E404: &str = "Tidak ditemukan / not found (or outside the caller's satker): \
     `pegawai_tidak_ditemukan`, `satker_tidak_ditemukan`, `unit_kerja_tidak_ditemukan`, \
-    `jabatan_tidak_ditemukan`, `route_not_found`.";
+    `jabatan_tidak_ditemukan`, `resource_not_found`, `route_not_found`.";
 const E409: &str = "Bentrok / conflict: `concurrent_modification` (reload and retry) or a domain \
     conflict such as an already registered NIP or kode.";
 const E413: &str = "Isi permintaan terlalu besar / body over the configured limit: \

@@ -145,6 +145,19 @@ pub const MATRIX: &[Rule] = &[
         "ubah jabatan",
     ),
     rule("GET", "/api/v1/master/golongan", ALL, "referensi golongan"),
+    rule("GET", "/api/v1/audit", ADMIN, "log audit"),
+    rule(
+        "GET",
+        "/api/v1/audit/export.xlsx",
+        ADMIN,
+        "unduh log audit (.xlsx)",
+    ),
+    rule(
+        "GET",
+        "/api/v1/audit/history/{resource_type}/{id}",
+        ADMIN,
+        "riwayat dan keadaan satu data",
+    ),
     public("GET", "/api/v1/openapi.json", "dokumen OpenAPI"),
 ];
 

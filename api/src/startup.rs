@@ -129,6 +129,17 @@ impl Application {
             statuses.push((module, runner.status()));
             tasks.push(tokio::spawn(runner.run(shutdown_rx.clone())));
         }
+        // The sealer chains a hash over the events, beside them in the event store (never
+        // rebuilt: see `sekretariat_projections::seal`).
+        let sealer = ProjectorRunner::new(
+            Arc::new(sekretariat_projections::seal::Sealer),
+            pools.eventstore.clone(),
+            pools.eventstore.clone(),
+            options.runner.clone(),
+        )
+        .with_wake(wake.clone());
+        let sealer_status = sealer.status();
+        tasks.push(tokio::spawn(sealer.run(shutdown_rx.clone())));
 
         let state = web::Data::new(AppState {
             bus: bus.clone(),
@@ -136,6 +147,7 @@ impl Application {
             read: pools.read.clone(),
             min_position_timeout: settings.min_position_timeout,
             projectors: statuses,
+            sealer: Some(sealer_status),
         });
         let auth = web::Data::new(Authenticator::new(settings.auth.clone()));
         let metrics = web::Data::new(metrics);

@@ -94,7 +94,7 @@ pub enum CommandError {
 }
 
 fn new_cqrs<A: Aggregate<Services = Services>>(pool: &PgPool, services: Services) -> Cqrs<A> {
-    let store = PersistedEventStore::new_event_store(PostgresEventRepository::new(pool.clone()));
+    let store = crate::store::event_store::<A>(pool);
     CqrsFramework::new(store, vec![], services)
 }
 
@@ -131,9 +131,7 @@ impl CommandBus {
             unit_kerja: new_cqrs(&pool, services.clone()),
             jabatan: new_cqrs(&pool, services.clone()),
             pegawai: new_cqrs(&pool, services),
-            pegawai_store: PersistedEventStore::new_event_store(PostgresEventRepository::new(
-                pool.clone(),
-            )),
+            pegawai_store: crate::store::event_store(&pool),
             observer,
             pool,
         })

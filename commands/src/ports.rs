@@ -28,13 +28,9 @@ pub struct EventStoreMasterData {
 impl EventStoreMasterData {
     pub fn new(pool: PgPool) -> Self {
         Self {
-            satker: PersistedEventStore::new_event_store(PostgresEventRepository::new(
-                pool.clone(),
-            )),
-            unit_kerja: PersistedEventStore::new_event_store(PostgresEventRepository::new(
-                pool.clone(),
-            )),
-            jabatan: PersistedEventStore::new_event_store(PostgresEventRepository::new(pool)),
+            satker: crate::store::event_store(&pool),
+            unit_kerja: crate::store::event_store(&pool),
+            jabatan: crate::store::event_store(&pool),
         }
     }
 }

@@ -38,3 +38,14 @@ pub async fn connect_app_pool(
         .connect_with(options)
         .await
 }
+
+/// An event store for aggregate `A` over `pool`, reading old event shapes through the domain's
+/// upcasters. Every load on the write side goes through one of these.
+pub fn event_store<A: cqrs_es::Aggregate>(
+    pool: &PgPool,
+) -> cqrs_es::persist::PersistedEventStore<postgres_es::PostgresEventRepository, A> {
+    cqrs_es::persist::PersistedEventStore::new_event_store(
+        postgres_es::PostgresEventRepository::new(pool.clone()),
+    )
+    .with_upcasters(sekretariat_domain::upcast::upcasters())
+}

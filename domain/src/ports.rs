@@ -1,5 +1,6 @@
-//! The ports aggregates need from the outside world, bundled in [`Services`], and
-//! in-memory test doubles (`FixedClock`, `InMemoryMasterData`) behind the
+//! The ports aggregates need from the outside world, bundled in [`Services`] (and,
+//! for the KenaikanPangkat aggregate, [`KenaikanPangkatServices`]), and in-memory
+//! test doubles (`FixedClock`, `InMemoryMasterData`, `InMemoryUsulKp`) behind the
 //! `testing` feature.
 //!
 //! Aggregates never do I/O themselves: master data (satker, unit kerja, jabatan)
@@ -15,7 +16,7 @@ use uuid::Uuid;
 use crate::error::DomainError;
 use crate::master::jabatan::JenisJabatan;
 use crate::reference::KelompokBup;
-use crate::values::SatkerId;
+use crate::values::{Nip, SatkerId};
 
 /// What the domain needs to know about a satker.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,8 +101,47 @@ impl std::fmt::Debug for Services {
     }
 }
 
+/// Cross-aggregate lookup for kenaikan pangkat: "one open usul per pegawai" spans
+/// many KenaikanPangkat streams, so the aggregate asks a read model.
+///
+/// An usul is *open* from `KenaikanPangkatDiusulkan` until `UsulKpDitolak` or
+/// `UsulKpSelesai`. The read model may lag a concurrent Usulkan by a moment; the
+/// commands crate closes that race (e.g. a unique index on the open usul per NIP).
+#[async_trait]
+pub trait KenaikanPangkatPort: Send + Sync {
+    /// The id of the pegawai's open usul KP, `None` when there is none.
+    ///
+    /// # Errors
+    /// A [`DomainError`] of kind `Unavailable` when the lookup itself fails.
+    async fn usul_terbuka(&self, nip: &Nip) -> Result<Option<Uuid>, DomainError>;
+}
+
+/// The ports of the KenaikanPangkat aggregate: the common ones plus the open-usul
+/// lookup. A separate type, so adding it did not change [`Services`].
+#[derive(Clone)]
+pub struct KenaikanPangkatServices {
+    /// Master data and clock.
+    pub umum: Services,
+    /// Open usul per pegawai.
+    pub usul_kp: Arc<dyn KenaikanPangkatPort>,
+}
+
+impl KenaikanPangkatServices {
+    /// Bundles the ports.
+    pub fn new(umum: Services, usul_kp: Arc<dyn KenaikanPangkatPort>) -> Self {
+        Self { umum, usul_kp }
+    }
+}
+
+impl std::fmt::Debug for KenaikanPangkatServices {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KenaikanPangkatServices")
+            .finish_non_exhaustive()
+    }
+}
+
 #[cfg(any(test, feature = "testing"))]
-pub use testing::{FixedClock, InMemoryMasterData};
+pub use testing::{FixedClock, InMemoryMasterData, InMemoryUsulKp};
 
 #[cfg(any(test, feature = "testing"))]
 mod testing {
@@ -114,9 +154,12 @@ mod testing {
     use time::Date;
     use uuid::Uuid;
 
-    use super::{Clock, JabatanInfo, MasterDataPort, SatkerInfo, Services, UnitKerjaInfo};
+    use super::{
+        Clock, JabatanInfo, KenaikanPangkatPort, MasterDataPort, SatkerInfo, Services,
+        UnitKerjaInfo,
+    };
     use crate::error::DomainError;
-    use crate::values::SatkerId;
+    use crate::values::{Nip, SatkerId};
 
     /// A clock that always says the same date.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -208,6 +251,61 @@ mod testing {
         async fn jabatan(&self, id: Uuid) -> Result<Option<JabatanInfo>, DomainError> {
             self.cek()?;
             Ok(self.jabatan.get(&id).cloned())
+        }
+    }
+
+    /// Open usul KP held in memory: `with_terbuka(nip, id)`; or a port that always
+    /// fails (see [`InMemoryUsulKp::tidak_tersedia`]).
+    #[derive(Debug, Clone, Default)]
+    pub struct InMemoryUsulKp {
+        terbuka: HashMap<Nip, Uuid>,
+        gagal: bool,
+    }
+
+    impl InMemoryUsulKp {
+        /// No open usul.
+        #[must_use]
+        pub fn new() -> Self {
+            Self::default()
+        }
+
+        /// A port whose every lookup fails with `usul_kp_tidak_tersedia` (Unavailable).
+        #[must_use]
+        pub fn tidak_tersedia() -> Self {
+            Self {
+                gagal: true,
+                ..Self::default()
+            }
+        }
+
+        /// Records `id` as the open usul of `nip`.
+        #[must_use]
+        pub fn with_terbuka(mut self, nip: Nip, id: Uuid) -> Self {
+            self.terbuka.insert(nip, id);
+            self
+        }
+
+        /// [`super::KenaikanPangkatServices`] with this port, empty master data and a
+        /// [`FixedClock`] on `today`.
+        #[must_use]
+        pub fn services(self, today: Date) -> super::KenaikanPangkatServices {
+            super::KenaikanPangkatServices::new(
+                InMemoryMasterData::new().services(today),
+                Arc::new(self),
+            )
+        }
+    }
+
+    #[async_trait]
+    impl KenaikanPangkatPort for InMemoryUsulKp {
+        async fn usul_terbuka(&self, nip: &Nip) -> Result<Option<Uuid>, DomainError> {
+            if self.gagal {
+                return Err(DomainError::unavailable(
+                    "usul_kp_tidak_tersedia",
+                    "Data usul kenaikan pangkat sedang tidak dapat dibaca. Silakan coba lagi.",
+                ));
+            }
+            Ok(self.terbuka.get(nip).copied())
         }
     }
 }

@@ -386,7 +386,7 @@ pub struct MasaKgb {
     pub interval_tahun: u8,
 }
 
-/// The KGB table: every 2 years (DOMAIN §4 early warnings, §9).
+/// The KGB table: every 2 years (issue 5 early warnings; DOMAIN §9).
 pub const TABEL_MASA_KGB: &[MasaKgb] = &[MasaKgb {
     // PP 7/1977 (Peraturan Gaji PNS) was enacted in 1977; the exact day decides nothing here.
     berlaku_sejak: date!(1977 - 01 - 01),

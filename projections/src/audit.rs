@@ -117,3 +117,195 @@ impl Projector for AuditProjector {
         Ok(())
     }
 }
+
+/// Every action the projector writes (`action_of`), for validating filters.
+pub const ACTIONS: &[&str] = &[
+    "CREATE", "UPDATE", "DELETE", "PRINT", "APPROVE", "REJECT", "LOGIN", "LOGOUT",
+];
+
+/// Read-side queries of `db_audit.audit_logs`: the filtered, paged list; one resource's
+/// history; and a server-side cursor for exports, so a large export never holds every row.
+pub mod queries {
+    use serde::Serialize;
+    use serde_json::Value;
+    use sqlx::{FromRow, PgConnection, Postgres, QueryBuilder};
+    use time::OffsetDateTime;
+    use utoipa::ToSchema;
+    use uuid::Uuid;
+
+    use crate::kepegawaian::Page;
+
+    /// Filters of the audit log; every one optional, all of them combined.
+    #[derive(Debug, Clone, Default)]
+    pub struct AuditFilter {
+        pub user_id: Option<String>,
+        pub resource_type: Option<String>,
+        pub resource_id: Option<String>,
+        /// One of [`super::ACTIONS`].
+        pub action: Option<String>,
+        /// Rows at or after this instant.
+        pub from: Option<OffsetDateTime>,
+        /// Rows strictly before this instant.
+        pub before: Option<OffsetDateTime>,
+    }
+
+    /// One row of `audit_logs`, as the API shows it.
+    #[derive(Debug, Clone, Serialize, FromRow, PartialEq, ToSchema)]
+    pub struct AuditEntry {
+        /// UUIDv5 of the event's global position: stable across rebuilds.
+        pub id: Uuid,
+        #[schema(example = "user-1")]
+        pub user_id: Option<String>,
+        #[schema(example = "Penguji Sistem")]
+        pub user_name: Option<String>,
+        /// CREATE, UPDATE, DELETE, PRINT, APPROVE, REJECT, LOGIN or LOGOUT.
+        #[schema(example = "UPDATE")]
+        pub action: String,
+        #[schema(example = "pegawai")]
+        pub resource_type: String,
+        #[schema(example = "199805142022032003")]
+        pub resource_id: String,
+        /// The previous values of the fields the event set (`null` for a creation).
+        #[schema(value_type = Option<Object>)]
+        pub old_value: Option<Value>,
+        /// The values the event set, plus `event_type`.
+        #[schema(value_type = Option<Object>)]
+        pub new_value: Option<Value>,
+        #[schema(example = "127.0.0.1")]
+        pub ip_address: Option<String>,
+        pub user_agent: Option<String>,
+        #[serde(with = "time::serde::rfc3339")]
+        pub created_at: OffsetDateTime,
+    }
+
+    const COLUMNS: &str = "id, user_id, user_name, action, resource_type, resource_id, old_value,
+        new_value, host(ip_address) as ip_address, user_agent, created_at";
+
+    fn push_filters(qb: &mut QueryBuilder<'_, Postgres>, f: &AuditFilter) {
+        qb.push(" where true");
+        if let Some(v) = &f.user_id {
+            qb.push(" and user_id = ").push_bind(v.clone());
+        }
+        if let Some(v) = &f.resource_type {
+            qb.push(" and resource_type = ").push_bind(v.clone());
+        }
+        if let Some(v) = &f.resource_id {
+            qb.push(" and resource_id = ").push_bind(v.clone());
+        }
+        if let Some(v) = &f.action {
+            qb.push(" and action = ").push_bind(v.clone());
+        }
+        if let Some(v) = f.from {
+            qb.push(" and created_at >= ").push_bind(v);
+        }
+        if let Some(v) = f.before {
+            qb.push(" and created_at < ").push_bind(v);
+        }
+    }
+
+    /// One page of the audit log, newest first (`created_at` desc, then `id`, so rows of one
+    /// transaction keep one order across pages).
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn list(
+        conn: &mut PgConnection,
+        f: &AuditFilter,
+        page: i64,
+        per_page: i64,
+    ) -> Result<Page<AuditEntry>, sqlx::Error> {
+        let mut count = QueryBuilder::new("select count(*) from audit_logs");
+        push_filters(&mut count, f);
+        let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
+        let mut qb = QueryBuilder::new(format!("select {COLUMNS} from audit_logs"));
+        push_filters(&mut qb, f);
+        // Saturating: a page far past the end is empty, not an overflow.
+        qb.push(" order by created_at desc, id limit ")
+            .push_bind(per_page)
+            .push(" offset ")
+            .push_bind(page.saturating_sub(1).saturating_mul(per_page));
+        let data = qb.build_query_as().fetch_all(&mut *conn).await?;
+        Ok(Page {
+            data,
+            page,
+            per_page,
+            total,
+        })
+    }
+
+    /// Every audit row of one resource, oldest first.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn history(
+        conn: &mut PgConnection,
+        resource_type: &str,
+        resource_id: &str,
+    ) -> Result<Vec<AuditEntry>, sqlx::Error> {
+        sqlx::query_as(&format!(
+            "select {COLUMNS} from audit_logs where resource_type = $1 and resource_id = $2
+              order by created_at, id"
+        ))
+        .bind(resource_type)
+        .bind(resource_id)
+        .fetch_all(&mut *conn)
+        .await
+    }
+
+    /// The filtered rows, oldest first, read through a server-side cursor in batches: memory
+    /// holds one batch, whatever the export's size. The connection must be inside a
+    /// transaction (the cursor lives until it ends); one export per transaction.
+    #[derive(Debug)]
+    pub struct ExportCursor {
+        batch: i64,
+        done: bool,
+    }
+
+    impl ExportCursor {
+        /// Declares the cursor.
+        ///
+        /// # Errors
+        /// Database errors (outside a transaction: "DECLARE CURSOR can only be used in
+        /// transaction blocks").
+        pub async fn open(
+            conn: &mut PgConnection,
+            f: &AuditFilter,
+            batch: i64,
+        ) -> Result<Self, sqlx::Error> {
+            let mut qb = QueryBuilder::new(format!(
+                "declare audit_export no scroll cursor for select {COLUMNS} from audit_logs"
+            ));
+            push_filters(&mut qb, f);
+            qb.push(" order by created_at, id");
+            qb.build().execute(&mut *conn).await?;
+            Ok(Self {
+                batch: batch.max(1),
+                done: false,
+            })
+        }
+
+        /// The next batch; empty once every row was read.
+        ///
+        /// # Errors
+        /// Database errors.
+        pub async fn next_batch(
+            &mut self,
+            conn: &mut PgConnection,
+        ) -> Result<Vec<AuditEntry>, sqlx::Error> {
+            if self.done {
+                return Ok(Vec::new());
+            }
+            let rows: Vec<AuditEntry> =
+                sqlx::query_as(&format!("fetch forward {} from audit_export", self.batch))
+                    .fetch_all(&mut *conn)
+                    .await?;
+            if rows.len() < usize::try_from(self.batch).unwrap_or(usize::MAX) {
+                self.done = true;
+                sqlx::query("close audit_export")
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            Ok(rows)
+        }
+    }
+}

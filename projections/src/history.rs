@@ -139,10 +139,10 @@ pub struct FieldChange {
     #[schema(example = "tempat_lahir")]
     pub field: String,
     /// The value before (`null` when the field was not set).
-    #[schema(value_type = Object, example = "Bandung")]
+    #[schema(value_type = Value, example = "Bandung")]
     pub old: Value,
     /// The value after.
-    #[schema(value_type = Object, example = "Jakarta")]
+    #[schema(value_type = Value, example = "Jakarta")]
     pub new: Value,
 }
 
@@ -357,7 +357,8 @@ mod tests {
             }]
         );
         // A creation: every field set, against nothing.
-        let created = json!({"kode": "W13-A99", "nama": "PA Sukamaju", "event_type": "SatkerDidaftarkan"});
+        let created =
+            json!({"kode": "W13-A99", "nama": "PA Sukamaju", "event_type": "SatkerDidaftarkan"});
         let fields: Vec<String> = changes(None, Some(&created))
             .into_iter()
             .map(|c| c.field)

@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use cqrs_es::Aggregate;
 use sekretariat_domain::pegawai::Pegawai;
-use sekretariat_domain::pegawai::events::PegawaiEvent;
+use sekretariat_domain::pegawai::events::{JabatanMutasi, PegawaiEvent};
 use sekretariat_domain::values::Golongan;
 use serde::{Deserialize, Serialize};
 use sqlx::{FromRow, PgConnection, Postgres, QueryBuilder};
@@ -119,8 +119,16 @@ impl Projector for KepegawaianProjector {
                 .bind(at)
                 .execute(&mut *conn)
                 .await?;
-                insert_riwayat_pangkat(conn, nip, &golongan, &pangkat, tmt_golongan, pos, at)
-                    .await?;
+                insert_riwayat_pangkat(
+                    conn,
+                    nip,
+                    &golongan,
+                    pangkat.as_deref(),
+                    tmt_golongan,
+                    pos,
+                    at,
+                )
+                .await?;
                 insert_riwayat_jabatan(
                     conn,
                     nip,
@@ -162,6 +170,12 @@ impl Projector for KepegawaianProjector {
                 pangkat,
                 tmt_golongan,
                 ..
+            }
+            | PegawaiEvent::PangkatNaikBerdasarkanSk {
+                golongan,
+                pangkat,
+                tmt_golongan,
+                ..
             } => {
                 sqlx::query(
                     "update pegawai set golongan = $2, golongan_urutan = $3, pangkat = $4, tmt_golongan = $5,
@@ -178,8 +192,16 @@ impl Projector for KepegawaianProjector {
                 .bind(at)
                 .execute(&mut *conn)
                 .await?;
-                insert_riwayat_pangkat(conn, nip, &golongan, &pangkat, tmt_golongan, pos, at)
-                    .await?;
+                insert_riwayat_pangkat(
+                    conn,
+                    nip,
+                    &golongan,
+                    pangkat.as_deref(),
+                    tmt_golongan,
+                    pos,
+                    at,
+                )
+                .await?;
             }
             PegawaiEvent::JabatanPegawaiDicatat {
                 jabatan_id,
@@ -235,6 +257,52 @@ impl Projector for KepegawaianProjector {
                 .execute(&mut *conn)
                 .await?;
             }
+            // Mutasi: the row follows the person at once (satker, unit, jabatan); dating
+            // the move by its TMT is left to the queries.
+            PegawaiEvent::PegawaiMutasiKeluar {
+                tmt,
+                satker_tujuan,
+                unit_kerja_id,
+                unit_kerja_nama,
+                jabatan,
+                ..
+            } => {
+                let unit = unit_kerja_id.zip(unit_kerja_nama);
+                pindah_pegawai(conn, e, Some(satker_tujuan.as_str()), unit, jabatan, tmt).await?;
+            }
+            PegawaiEvent::PegawaiMutasiMasuk {
+                tmt,
+                satker_id,
+                unit_kerja_id,
+                unit_kerja_nama,
+                jabatan,
+                ..
+            } => {
+                let unit = Some((unit_kerja_id, unit_kerja_nama));
+                pindah_pegawai(conn, e, Some(satker_id.as_str()), unit, jabatan, tmt).await?;
+            }
+            PegawaiEvent::PegawaiMutasiInternal {
+                tmt,
+                unit_kerja_id,
+                unit_kerja_nama,
+                jabatan,
+                ..
+            } => {
+                let unit = unit_kerja_id.zip(unit_kerja_nama);
+                pindah_pegawai(conn, e, None, unit, jabatan, tmt).await?;
+            }
+            // No status column yet: only the row's version moves.
+            PegawaiEvent::PegawaiPensiun { .. } => {
+                sqlx::query(
+                    "update pegawai set version = $2, last_position = $3, updated_at = $4 where nip = $1",
+                )
+                .bind(nip)
+                .bind(seq)
+                .bind(pos)
+                .bind(at)
+                .execute(&mut *conn)
+                .await?;
+            }
             PegawaiEvent::PegawaiDiangkatPns { tmt_pns } => {
                 sqlx::query(
                     "update pegawai set jenis_pegawai = 'PNS', tmt_pns = $2, version = $3, last_position = $4,
@@ -258,7 +326,7 @@ async fn insert_riwayat_pangkat(
     conn: &mut PgConnection,
     nip: &str,
     golongan: &Golongan,
-    pangkat: &str,
+    pangkat: Option<&str>,
     tmt: Date,
     pos: i64,
     at: OffsetDateTime,
@@ -275,6 +343,57 @@ async fn insert_riwayat_pangkat(
     .bind(at)
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// Moves the pegawai row of `e`'s stream to another satker, unit and/or jabatan (a mutasi);
+/// `None` leaves that part as it is. A new jabatan also enters riwayat jabatan.
+async fn pindah_pegawai(
+    conn: &mut PgConnection,
+    e: &StoredEvent,
+    satker_id: Option<&str>,
+    unit: Option<(Uuid, String)>,
+    jabatan: Option<JabatanMutasi>,
+    tmt: Date,
+) -> Result<(), sqlx::Error> {
+    let (unit_id, unit_nama) = unit.unzip();
+    let jenis_jabatan = jabatan.as_ref().map(|j| enum_str(&j.jenis_jabatan));
+    sqlx::query(
+        "update pegawai set satker_id = coalesce($2, satker_id), unit_kerja_id = coalesce($3, unit_kerja_id),
+                unit_kerja_nama = coalesce($4, unit_kerja_nama), jabatan_id = coalesce($5, jabatan_id),
+                jabatan_nama = coalesce($6, jabatan_nama), jenis_jabatan = coalesce($7, jenis_jabatan),
+                kelompok_bup = coalesce($8, kelompok_bup),
+                tmt_jabatan = case when $5::uuid is null then tmt_jabatan else $9 end,
+                version = $10, last_position = $11, updated_at = $12
+          where nip = $1",
+    )
+    .bind(&e.aggregate_id)
+    .bind(satker_id)
+    .bind(unit_id)
+    .bind(unit_nama)
+    .bind(jabatan.as_ref().map(|j| j.jabatan_id))
+    .bind(jabatan.as_ref().map(|j| j.jabatan_nama.clone()))
+    .bind(&jenis_jabatan)
+    .bind(jabatan.as_ref().map(|j| enum_str(&j.kelompok_bup)))
+    .bind(tmt)
+    .bind(e.sequence)
+    .bind(e.position.global_position)
+    .bind(e.recorded_at)
+    .execute(&mut *conn)
+    .await?;
+    if let Some(j) = &jabatan {
+        insert_riwayat_jabatan(
+            conn,
+            &e.aggregate_id,
+            j.jabatan_id,
+            &j.jabatan_nama,
+            jenis_jabatan.as_deref().unwrap_or_default(),
+            tmt,
+            e.position.global_position,
+            e.recorded_at,
+        )
+        .await?;
+    }
     Ok(())
 }
 
@@ -344,7 +463,8 @@ pub struct PegawaiView {
     #[schema(example = "III/a")]
     pub golongan: String,
     #[schema(example = "Penata Muda")]
-    pub pangkat: String,
+    /// `null` for PPPK, who have no pangkat.
+    pub pangkat: Option<String>,
     #[schema(example = "2022-03-01")]
     pub tmt_golongan: Date,
     pub jabatan_id: Uuid,
@@ -378,7 +498,8 @@ pub struct RiwayatPangkat {
     #[schema(example = "III/a")]
     pub golongan: String,
     #[schema(example = "Penata Muda")]
-    pub pangkat: String,
+    /// `null` for PPPK, who have no pangkat.
+    pub pangkat: Option<String>,
     #[schema(example = "2022-03-01")]
     pub tmt_golongan: Date,
     /// Global position of the event that recorded it.

@@ -6,12 +6,14 @@
 //! and small installs, its own schema), reached through its own pool.
 
 pub mod audit;
+pub mod history;
 pub mod kepegawaian;
 pub mod master;
 pub mod migrate;
 pub mod rebuild;
 pub mod runtime;
 pub mod scope;
+pub mod seal;
 
 pub use runtime::{
     Position, ProjectionError, Projector, ProjectorRunner, ProjectorStatus, RunnerOptions,

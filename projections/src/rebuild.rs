@@ -193,10 +193,38 @@ async fn replay(
     Ok(done)
 }
 
-async fn live_schema(owner: &PgPool) -> Result<String, sqlx::Error> {
-    sqlx::query_scalar("select current_schema()")
-        .fetch_one(owner)
-        .await
+/// What a rebuild and a verification both start from.
+struct Setup {
+    /// Owner pool on the live module database.
+    owner: PgPool,
+    live: String,
+    started: Instant,
+    /// Events to replay, summed over the module's projectors.
+    total: u64,
+    scratch: Scratch,
+}
+
+async fn setup(source: &PgPool, target: &RebuildTarget, tag: &str) -> Result<Setup, RebuildError> {
+    let owner = PgPoolOptions::new()
+        .max_connections(2)
+        .connect_with(target.options.clone())
+        .await?;
+    let live: String = sqlx::query_scalar("select current_schema()")
+        .fetch_one(&owner)
+        .await?;
+    let started = Instant::now();
+    let stored: i64 = sqlx::query_scalar("select count(*) from events")
+        .fetch_one(source)
+        .await?;
+    let total = stored as u64 * target.projectors.len() as u64;
+    let scratch = scratch(&owner, target, &live, tag).await?;
+    Ok(Setup {
+        owner,
+        live,
+        started,
+        total,
+        scratch,
+    })
 }
 
 /// Rebuilds `target` from the events in `source` and swaps it in.
@@ -209,17 +237,13 @@ pub async fn rebuild(
     target: &RebuildTarget,
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<Outcome, RebuildError> {
-    let owner = PgPoolOptions::new()
-        .max_connections(2)
-        .connect_with(target.options.clone())
-        .await?;
-    let live = live_schema(&owner).await?;
-    let started = Instant::now();
-    let stored: i64 = sqlx::query_scalar("select count(*) from events")
-        .fetch_one(source)
-        .await?;
-    let total = stored as u64 * target.projectors.len() as u64;
-    let scratch = scratch(&owner, target, &live, "rb").await?;
+    let Setup {
+        owner,
+        live,
+        started,
+        total,
+        scratch,
+    } = setup(source, target, "rb").await?;
     let result = async {
         // Most of the work, while the live model keeps serving.
         let mut done = replay(
@@ -346,17 +370,13 @@ pub async fn verify(
     target: &RebuildTarget,
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<Outcome, RebuildError> {
-    let owner = PgPoolOptions::new()
-        .max_connections(2)
-        .connect_with(target.options.clone())
-        .await?;
-    let live = live_schema(&owner).await?;
-    let started = Instant::now();
-    let stored: i64 = sqlx::query_scalar("select count(*) from events")
-        .fetch_one(source)
-        .await?;
-    let total = stored as u64 * target.projectors.len() as u64;
-    let scratch = scratch(&owner, target, &live, "vf").await?;
+    let Setup {
+        owner,
+        live,
+        started,
+        total,
+        scratch,
+    } = setup(source, target, "vf").await?;
     let result = async {
         // Hold the live projectors still while comparing, so both sides describe one position.
         let mut tx = owner.begin().await?;

@@ -58,7 +58,14 @@ impl StoredEvent {
     /// # Errors
     /// When the stored payload no longer matches the type (it needs an upcaster).
     pub fn decode<E: serde::de::DeserializeOwned>(&self) -> Result<E, ProjectionError> {
-        serde_json::from_value(self.payload.clone()).map_err(|e| {
+        // Old shapes are brought to the current one first (the stored bytes stay as they are).
+        let (_, payload) = sekretariat_domain::upcast::upcast(
+            &self.aggregate_type,
+            &self.event_type,
+            &self.event_version,
+            self.payload.clone(),
+        );
+        serde_json::from_value(payload).map_err(|e| {
             ProjectionError::Decode(format!(
                 "{} v{} ({}/{} #{}): {e}",
                 self.event_type,

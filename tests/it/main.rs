@@ -3,6 +3,7 @@
 
 mod api;
 mod audit;
+mod audit_api;
 mod idempotency;
 mod openapi;
 mod ops;
@@ -10,3 +11,5 @@ mod read_models;
 mod rebuild;
 mod rls;
 mod runtime;
+mod seal;
+mod upcast;

@@ -711,7 +711,7 @@ async fn send(client: &reqwest::Client, address: &str, doc: &Value, case: &Case)
     let mut problem = None;
     let mut contract = None;
     if (200..300).contains(&status) {
-        contract = check_contract(doc, case, status, &text);
+        contract = check_contract(doc, case, status, &ct, &text);
     } else if ct != "application/problem+json" {
         problem = Some(format!("content-type {ct:?}: {}", excerpt(&text)));
     } else {
@@ -741,8 +741,15 @@ fn excerpt(s: &str) -> String {
     s.chars().take(300).collect()
 }
 
-/// A 2xx body has the documented fields: every required one, nothing undeclared.
-fn check_contract(doc: &Value, case: &Case, status: u16, text: &str) -> Option<String> {
+/// A 2xx body has the documented fields: every required one, nothing undeclared. A download
+/// (the audit .xlsx) has no fields: its media type must be the documented one.
+fn check_contract(
+    doc: &Value,
+    case: &Case,
+    status: u16,
+    content_type: &str,
+    text: &str,
+) -> Option<String> {
     let template = MATRIX
         .iter()
         .find(|r| {
@@ -750,6 +757,17 @@ fn check_contract(doc: &Value, case: &Case, status: u16, text: &str) -> Option<S
         })?
         .path;
     let op = &doc["paths"][template][case.method.to_lowercase()];
+    let media = content_type.split(';').next().unwrap_or_default().trim();
+    if media != "application/json" {
+        return op["responses"][status.to_string()]["content"][media]
+            .is_null()
+            .then(|| {
+                format!(
+                    "{status} {media:?} not documented for {} {template}",
+                    case.method
+                )
+            });
+    }
     let schema =
         op["responses"][status.to_string()]["content"]["application/json"]["schema"].clone();
     if schema.is_null() {

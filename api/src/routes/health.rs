@@ -70,6 +70,26 @@ pub async fn health(_access: MonitoringAccess, state: web::Data<AppState>) -> Ht
         }
         projectors.push(v);
     }
+    if let Some(rx) = &state.sealer {
+        let status = rx.borrow().clone();
+        let (checkpoint, lag) = match read_checkpoint(&state.eventstore, &status.name).await {
+            Ok((cp, _)) => (Some(cp), events_after(&state.eventstore, cp).await.ok()),
+            Err(_) => (None, None),
+        };
+        if matches!(
+            status.state,
+            ProjectorState::Failed { .. } | ProjectorState::Unavailable { .. }
+        ) {
+            degraded = true;
+        }
+        let mut v = serde_json::to_value(&status).unwrap_or(Value::Null);
+        if let Some(o) = v.as_object_mut() {
+            o.insert("module".into(), json!("eventstore"));
+            o.insert("checkpoint".into(), json!(checkpoint));
+            o.insert("lag".into(), json!(lag));
+        }
+        projectors.push(v);
+    }
     let status = if !all_up {
         "down"
     } else if degraded {

@@ -1,6 +1,7 @@
 //! HTTP routes under `/api/v1` plus `/health`. Handlers are thin: DTO → domain values
 //! (every field error at once), RBAC check, command bus or read query, response.
 
+pub mod audit;
 pub mod health;
 pub mod master;
 pub mod pegawai;
@@ -46,6 +47,8 @@ pub struct AppState {
     pub min_position_timeout: Duration,
     /// Status of each projector this instance runs, with the module it writes.
     pub projectors: Vec<(Module, watch::Receiver<ProjectorStatus>)>,
+    /// Status of the sealer (tamper evidence), which writes beside the events.
+    pub sealer: Option<watch::Receiver<ProjectorStatus>>,
 }
 
 impl AppState {
@@ -81,6 +84,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             ))
             .configure(pegawai::configure)
             .configure(master::configure)
+            .configure(audit::configure)
             .configure(crate::openapi::configure)
             .default_service(web::to(not_found)),
     );

@@ -6,6 +6,13 @@
 //! A command is decided completely before anything is written: every rule is
 //! checked first, then the events are written, so a refused command never leaves
 //! half its events behind.
+//!
+//! Employment status ([`StatusPegawai`]): a pegawai is *aktif* until an SK pensiun
+//! (then every later command is refused with `pegawai_sudah_pensiun`) or a mutasi
+//! keluar to a unit the system does not know (then only a mutasi masuk is accepted,
+//! others are refused with `pegawai_sudah_mutasi_keluar`). SKs (KP, mutasi,
+//! pensiun) may carry a TMT that lies ahead: the state changes when the SK is
+//! recorded and the events carry the TMT, so views can date the change.
 
 use cqrs_es::Aggregate;
 use cqrs_es::event_sink::EventSink;
@@ -14,11 +21,17 @@ use time::{Date, Month};
 use uuid::Uuid;
 
 use crate::error::DomainError;
+use crate::kalender::{nama_bulan, tgl};
 use crate::master::jabatan::JenisJabatan;
-use crate::pegawai::commands::{DataPegawaiBaru, PegawaiCommand, PerubahanPegawai};
-use crate::pegawai::events::PegawaiEvent;
+use crate::pegawai::commands::{
+    DataMutasi, DataPegawaiBaru, JenisMutasi, PegawaiCommand, PerubahanPegawai,
+};
+use crate::pegawai::events::{JabatanMutasi, PegawaiEvent};
 use crate::ports::{JabatanInfo, Services, UnitKerjaInfo};
-use crate::reference::{KelompokBup, batas_golongan_ijazah};
+use crate::reference::{
+    KelompokBup, baris_periode_kp, baris_usia_bup, batas_golongan_ijazah, periode_kp_berlaku,
+    tmt_pensiun,
+};
 use crate::values::{Golongan, JenisKelamin, JenisPegawai, NamaTeks, Nip, Pendidikan, SatkerId};
 
 /// Longest name (without titles), in characters.
@@ -88,10 +101,35 @@ impl ProfilPegawai {
     }
 }
 
+/// Whether the pegawai still works in the system's satkers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusPegawai {
+    /// In active employment (also before registration).
+    #[default]
+    Aktif,
+    /// Left by a mutasi keluar to a unit unknown to the system; waits for a mutasi
+    /// masuk. The profile keeps the last unit of the old satker until then.
+    Keluar {
+        /// The satker the pegawai went to.
+        satker_tujuan: SatkerId,
+        /// TMT of the mutasi.
+        tmt: Date,
+    },
+    /// Retired (SK pensiun recorded).
+    Pensiun {
+        /// TMT pensiun.
+        tmt_pensiun: Date,
+    },
+}
+
 /// A pegawai: unregistered (default) until `PegawaiDidaftarkan`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pegawai {
     profil: Option<ProfilPegawai>,
+    /// Absent in snapshots taken before mutasi and pensiun existed: `Aktif`.
+    #[serde(default)]
+    status: StatusPegawai,
 }
 
 impl Pegawai {
@@ -105,6 +143,18 @@ impl Pegawai {
     #[must_use]
     pub fn is_terdaftar(&self) -> bool {
         self.profil.is_some()
+    }
+
+    /// Employment status.
+    #[must_use]
+    pub fn status(&self) -> &StatusPegawai {
+        &self.status
+    }
+
+    /// True when registered and in active employment (not retired, not keluar).
+    #[must_use]
+    pub fn is_aktif(&self) -> bool {
+        self.is_terdaftar() && self.status == StatusPegawai::Aktif
     }
 
     /// NIP, once registered.
@@ -208,33 +258,8 @@ impl Pegawai {
 // Rules shared by Daftarkan and Ubah.
 // ---------------------------------------------------------------------------
 
-const NAMA_BULAN: [&str; 12] = [
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-];
-
-/// A date the way Indonesian letters write it: "15 Januari 2026".
-fn tgl(d: Date) -> String {
-    format!(
-        "{} {} {}",
-        d.day(),
-        NAMA_BULAN[usize::from(u8::from(d.month())) - 1],
-        d.year()
-    )
-}
-
 fn bulan_tahun(tahun: i32, bulan: Month) -> String {
-    format!("{} {tahun}", NAMA_BULAN[usize::from(u8::from(bulan)) - 1])
+    format!("{} {tahun}", nama_bulan(bulan))
 }
 
 fn teks(s: &str, max: usize, field: &'static str) -> Result<String, DomainError> {
@@ -376,8 +401,8 @@ async fn unit_di_satker(
     Ok(unit)
 }
 
-fn pangkat(golongan: Golongan) -> String {
-    golongan.pangkat().unwrap_or_default().to_owned()
+fn pangkat(golongan: Golongan) -> Option<String> {
+    golongan.pangkat().map(str::to_owned)
 }
 
 // ---------------------------------------------------------------------------
@@ -603,12 +628,7 @@ impl Pegawai {
         services: &Services,
         sink: &EventSink<Self>,
     ) -> Result<(), DomainError> {
-        let Some(lama) = self.profil.clone() else {
-            return Err(DomainError::not_found(
-                "pegawai_tidak_ditemukan",
-                "Pegawai tidak ditemukan.",
-            ));
-        };
+        let lama = self.profil_aktif()?.clone();
         let hari_ini = services.clock.today();
         let tmt_awal = lama.tmt_awal();
 
@@ -774,6 +794,336 @@ impl Pegawai {
     }
 }
 
+// ---------------------------------------------------------------------------
+// Status, SK kenaikan pangkat, mutasi, pensiun
+// ---------------------------------------------------------------------------
+
+/// Moves a profile to a unit and/or jabatan (a mutasi).
+fn pindah(
+    p: &mut ProfilPegawai,
+    unit_kerja_id: Option<Uuid>,
+    unit_kerja_nama: Option<String>,
+    jabatan: Option<JabatanMutasi>,
+    tmt: Date,
+) {
+    if let Some(id) = unit_kerja_id {
+        p.unit_kerja_id = id;
+        p.unit_kerja_nama = unit_kerja_nama.unwrap_or_default();
+    }
+    if let Some(j) = jabatan {
+        p.jabatan_id = j.jabatan_id;
+        p.jabatan_nama = j.jabatan_nama;
+        p.jenis_jabatan = j.jenis_jabatan;
+        p.kelompok_bup = j.kelompok_bup;
+        p.tmt_jabatan = tmt;
+    }
+}
+
+/// An SK cannot be dated after today.
+fn cek_tanggal_sk(tanggal_sk: Date, hari_ini: Date) -> Result<(), DomainError> {
+    if tanggal_sk > hari_ini {
+        return Err(DomainError::invalid(
+            "tanggal_di_masa_depan",
+            format!(
+                "Tanggal SK {} jatuh setelah hari ini ({}); SK belum terbit.",
+                tgl(tanggal_sk),
+                tgl(hari_ini)
+            ),
+        )
+        .on_field("tanggal_sk"));
+    }
+    Ok(())
+}
+
+/// Longest SK number, in characters.
+pub const PANJANG_NOMOR_SK_MAKS: usize = 100;
+
+impl Pegawai {
+    /// The profile of a registered pegawai in active employment.
+    fn profil_aktif(&self) -> Result<&ProfilPegawai, DomainError> {
+        self.profil_boleh_keluar(false)
+    }
+
+    /// Like `profil_aktif`, but a pegawai who is keluar passes when `boleh_keluar`.
+    fn profil_boleh_keluar(&self, boleh_keluar: bool) -> Result<&ProfilPegawai, DomainError> {
+        let Some(p) = self.profil.as_ref() else {
+            return Err(DomainError::not_found(
+                "pegawai_tidak_ditemukan",
+                "Pegawai tidak ditemukan.",
+            ));
+        };
+        match &self.status {
+            StatusPegawai::Aktif => Ok(p),
+            StatusPegawai::Keluar { .. } if boleh_keluar => Ok(p),
+            StatusPegawai::Pensiun { tmt_pensiun } => Err(DomainError::conflict(
+                "pegawai_sudah_pensiun",
+                format!(
+                    "Pegawai {} sudah pensiun (TMT {}); datanya tidak dapat diubah lagi.",
+                    p.nip,
+                    tgl(*tmt_pensiun)
+                ),
+            )),
+            StatusPegawai::Keluar { satker_tujuan, tmt } => Err(DomainError::conflict(
+                "pegawai_sudah_mutasi_keluar",
+                format!(
+                    "Pegawai {} sudah mutasi keluar ke {satker_tujuan} (TMT {}); catat mutasi masuk lebih dulu.",
+                    p.nip,
+                    tgl(*tmt)
+                ),
+            )),
+        }
+    }
+
+    /// SK kenaikan pangkat: a PNS rises to `golongan` from `tmt`, a KP period date
+    /// after the current TMT golongan. The usul KP already checked eligibility and
+    /// BKN decided, so the ijazah ceiling is not checked again here (KP pilihan may
+    /// pass it). Recording the same golongan and TMT again changes nothing (`None`),
+    /// so a retried process is harmless.
+    fn catat_kenaikan_pangkat(
+        &self,
+        usul_id: Uuid,
+        golongan: Golongan,
+        tmt: Date,
+        nomor_sk: &str,
+        tanggal_sk: Date,
+        hari_ini: Date,
+    ) -> Result<Option<PegawaiEvent>, DomainError> {
+        let lama = self.profil_aktif()?;
+        if (golongan, tmt) == (lama.golongan, lama.tmt_golongan) {
+            return Ok(None);
+        }
+        let nomor_sk = teks(nomor_sk, PANJANG_NOMOR_SK_MAKS, "nomor_sk")?;
+        cek_tanggal_sk(tanggal_sk, hari_ini)?;
+        if lama.jenis_pegawai != JenisPegawai::Pns {
+            return Err(DomainError::invalid(
+                "kp_hanya_untuk_pns",
+                format!(
+                    "Kenaikan pangkat hanya untuk PNS (PP 99/2000); pegawai ini {}.",
+                    lama.jenis_pegawai
+                ),
+            )
+            .on_field("golongan"));
+        }
+        cek_golongan_sesuai_jenis(lama.jenis_pegawai, golongan)?;
+        if golongan <= lama.golongan {
+            return Err(DomainError::invalid(
+                "golongan_tidak_naik",
+                format!(
+                    "Golongan baru {golongan} harus di atas golongan sekarang {}.",
+                    lama.golongan
+                ),
+            )
+            .on_field("golongan"));
+        }
+        if tmt <= lama.tmt_golongan {
+            return Err(DomainError::invalid(
+                "tmt_golongan_mundur",
+                format!(
+                    "TMT golongan baru ({}) harus setelah TMT golongan sekarang ({}).",
+                    tgl(tmt),
+                    tgl(lama.tmt_golongan)
+                ),
+            )
+            .on_field("tmt"));
+        }
+        if !periode_kp_berlaku(tmt) {
+            return Err(DomainError::invalid(
+                "kp_tmt_bukan_periode",
+                format!(
+                    "TMT {} bukan periode kenaikan pangkat menurut {}.",
+                    tgl(tmt),
+                    baris_periode_kp(tmt).sumber
+                ),
+            )
+            .on_field("tmt"));
+        }
+        Ok(Some(PegawaiEvent::PangkatNaikBerdasarkanSk {
+            usul_id,
+            nomor_sk,
+            tanggal_sk,
+            golongan,
+            pangkat: pangkat(golongan),
+            tmt_golongan: tmt,
+            golongan_sebelumnya: lama.golongan,
+        }))
+    }
+
+    /// SK mutasi (DOMAIN §5); the rules per kind are in [`DataMutasi`].
+    async fn catat_mutasi(
+        &self,
+        m: DataMutasi,
+        services: &Services,
+    ) -> Result<PegawaiEvent, DomainError> {
+        let lama = self.profil_boleh_keluar(m.jenis == JenisMutasi::Masuk)?;
+        let keluar = matches!(self.status, StatusPegawai::Keluar { .. });
+        let hari_ini = services.clock.today();
+        let nomor_sk = teks(&m.nomor_sk, PANJANG_NOMOR_SK_MAKS, "nomor_sk")?;
+        cek_tanggal_sk(m.tanggal_sk, hari_ini)?;
+        if let Some(awal) = lama.tmt_awal() {
+            cek_tidak_sebelum_awal("tmt", m.tmt, awal)?;
+        }
+        let sama = m.satker_tujuan == lama.satker_id;
+        match m.jenis {
+            JenisMutasi::Keluar | JenisMutasi::Masuk if sama && !keluar => {
+                return Err(DomainError::invalid(
+                    "mutasi_satker_tujuan_sama",
+                    format!(
+                        "Satker tujuan {} adalah satker pegawai sekarang; gunakan mutasi internal.",
+                        m.satker_tujuan
+                    ),
+                )
+                .on_field("satker_tujuan"));
+            }
+            JenisMutasi::Internal if !sama => {
+                return Err(DomainError::invalid(
+                    "mutasi_satker_tujuan_berbeda",
+                    format!(
+                        "Mutasi internal tetap di satker {}; pindah ke {} adalah mutasi keluar atau masuk.",
+                        lama.satker_id, m.satker_tujuan
+                    ),
+                )
+                .on_field("satker_tujuan"));
+            }
+            _ => {}
+        }
+        let jabatan = match m.jabatan_tujuan {
+            Some(id) if !(m.jenis == JenisMutasi::Internal && id == lama.jabatan_id) => {
+                let j = jabatan_dikenal(services, id).await?;
+                Some(JabatanMutasi {
+                    jabatan_id: j.id,
+                    jabatan_nama: j.nama,
+                    jenis_jabatan: j.jenis,
+                    kelompok_bup: j.kelompok_bup,
+                })
+            }
+            _ => None,
+        };
+        match m.jenis {
+            JenisMutasi::Keluar => {
+                let satker = services.master.satker(&m.satker_tujuan).await?;
+                let unit = match m.unit_tujuan {
+                    Some(id) => Some(unit_di_satker(services, id, &m.satker_tujuan).await?),
+                    None => None,
+                };
+                Ok(PegawaiEvent::PegawaiMutasiKeluar {
+                    nomor_sk,
+                    tanggal_sk: m.tanggal_sk,
+                    tmt: m.tmt,
+                    satker_asal: lama.satker_id.clone(),
+                    unit_kerja_asal_id: lama.unit_kerja_id,
+                    satker_tujuan: m.satker_tujuan,
+                    satker_tujuan_nama: satker.map(|s| s.nama),
+                    unit_kerja_id: unit.as_ref().map(|u| u.id),
+                    unit_kerja_nama: unit.map(|u| u.nama),
+                    jabatan,
+                })
+            }
+            JenisMutasi::Masuk => {
+                let Some(satker) = services.master.satker(&m.satker_tujuan).await? else {
+                    return Err(DomainError::invalid(
+                        "satker_tidak_dikenal",
+                        format!("Satker {} tidak dikenal.", m.satker_tujuan),
+                    )
+                    .on_field("satker_tujuan"));
+                };
+                let Some(unit_id) = m.unit_tujuan else {
+                    return Err(DomainError::invalid(
+                        "wajib_diisi",
+                        "Mutasi masuk wajib menyebut unit kerja tujuan.",
+                    )
+                    .on_field("unit_tujuan"));
+                };
+                let unit = unit_di_satker(services, unit_id, &m.satker_tujuan).await?;
+                Ok(PegawaiEvent::PegawaiMutasiMasuk {
+                    nomor_sk,
+                    tanggal_sk: m.tanggal_sk,
+                    tmt: m.tmt,
+                    satker_asal: lama.satker_id.clone(),
+                    satker_id: satker.id,
+                    satker_nama: satker.nama,
+                    unit_kerja_id: unit.id,
+                    unit_kerja_nama: unit.nama,
+                    jabatan,
+                })
+            }
+            JenisMutasi::Internal => {
+                let unit = match m.unit_tujuan {
+                    Some(id) if id != lama.unit_kerja_id => {
+                        Some(unit_di_satker(services, id, &lama.satker_id).await?)
+                    }
+                    _ => None,
+                };
+                if unit.is_none() && jabatan.is_none() {
+                    return Err(DomainError::invalid(
+                        "mutasi_tanpa_perubahan",
+                        "Mutasi internal harus mengubah unit kerja atau jabatan.",
+                    )
+                    .on_field("unit_tujuan"));
+                }
+                if let Some(j) = &jabatan {
+                    cek_batas_ijazah(
+                        lama.jenis_pegawai,
+                        j.jenis_jabatan,
+                        lama.pendidikan_terakhir,
+                        lama.golongan,
+                        lama.tmt_golongan,
+                    )?;
+                }
+                Ok(PegawaiEvent::PegawaiMutasiInternal {
+                    nomor_sk,
+                    tanggal_sk: m.tanggal_sk,
+                    tmt: m.tmt,
+                    unit_kerja_asal_id: lama.unit_kerja_id,
+                    unit_kerja_id: unit.as_ref().map(|u| u.id),
+                    unit_kerja_nama: unit.map(|u| u.nama),
+                    jabatan,
+                })
+            }
+        }
+    }
+
+    /// SK pensiun at BUP (DOMAIN §5): `tmt_pensiun` must be the 1st of the month
+    /// after the pegawai reaches the BUP of the jabatan's group (the BUP row in force
+    /// on that TMT). Kept strict: other kinds of pension (atas permintaan sendiri,
+    /// sakit, janda/duda) are not this command and would be a new one.
+    fn catat_pensiun(
+        &self,
+        nomor_sk: &str,
+        tanggal_sk: Date,
+        tmt_diminta: Date,
+        hari_ini: Date,
+    ) -> Result<PegawaiEvent, DomainError> {
+        let p = self.profil_aktif()?;
+        let nomor_sk = teks(nomor_sk, PANJANG_NOMOR_SK_MAKS, "nomor_sk")?;
+        cek_tanggal_sk(tanggal_sk, hari_ini)?;
+        let bup = baris_usia_bup(p.kelompok_bup, tmt_diminta);
+        let seharusnya = tmt_pensiun(p.tanggal_lahir, bup.usia);
+        if seharusnya != Some(tmt_diminta) {
+            let harus = seharusnya.map_or_else(|| "-".to_owned(), tgl);
+            return Err(DomainError::invalid(
+                "tmt_pensiun_tidak_sesuai_bup",
+                format!(
+                    "TMT pensiun {} tidak sesuai BUP {} tahun ({}): pegawai lahir {} pensiun pada {harus}, tanggal 1 bulan berikutnya setelah mencapai BUP.",
+                    tgl(tmt_diminta),
+                    bup.usia,
+                    bup.sumber,
+                    tgl(p.tanggal_lahir)
+                ),
+            )
+            .on_field("tmt_pensiun"));
+        }
+        Ok(PegawaiEvent::PegawaiPensiun {
+            nomor_sk,
+            tanggal_sk,
+            tmt_pensiun: tmt_diminta,
+            usia_bup: bup.usia,
+            kelompok_bup: p.kelompok_bup,
+            dasar_hukum: bup.sumber.to_owned(),
+            satker_id: p.satker_id.clone(),
+        })
+    }
+}
+
 impl Aggregate for Pegawai {
     const TYPE: &'static str = "pegawai";
     type Command = PegawaiCommand;
@@ -790,6 +1140,41 @@ impl Aggregate for Pegawai {
         match command {
             PegawaiCommand::Daftarkan(d) => self.daftarkan(d, services, sink).await,
             PegawaiCommand::Ubah(p) => self.ubah(p, services, sink).await,
+            PegawaiCommand::CatatKenaikanPangkat {
+                usul_id,
+                golongan,
+                tmt,
+                nomor_sk,
+                tanggal_sk,
+            } => {
+                let event = self.catat_kenaikan_pangkat(
+                    usul_id,
+                    golongan,
+                    tmt,
+                    &nomor_sk,
+                    tanggal_sk,
+                    services.clock.today(),
+                )?;
+                if let Some(event) = event {
+                    sink.write(event, self).await;
+                }
+                Ok(())
+            }
+            PegawaiCommand::CatatMutasi(m) => {
+                let event = self.catat_mutasi(m, services).await?;
+                sink.write(event, self).await;
+                Ok(())
+            }
+            PegawaiCommand::CatatPensiun {
+                nomor_sk,
+                tanggal_sk,
+                tmt_pensiun,
+            } => {
+                let event =
+                    self.catat_pensiun(&nomor_sk, tanggal_sk, tmt_pensiun, services.clock.today())?;
+                sink.write(event, self).await;
+                Ok(())
+            }
         }
     }
 
@@ -900,6 +1285,65 @@ impl Aggregate for Pegawai {
                 if let Some(p) = &mut self.profil {
                     p.jenis_pegawai = JenisPegawai::Pns;
                     p.tmt_pns = Some(tmt_pns);
+                }
+            }
+            PegawaiEvent::PangkatNaikBerdasarkanSk {
+                golongan,
+                tmt_golongan,
+                ..
+            } => {
+                if let Some(p) = &mut self.profil {
+                    p.golongan = golongan;
+                    p.tmt_golongan = tmt_golongan;
+                }
+            }
+            PegawaiEvent::PegawaiMutasiKeluar {
+                tmt,
+                satker_tujuan,
+                unit_kerja_id,
+                unit_kerja_nama,
+                jabatan,
+                ..
+            } => {
+                if let Some(p) = &mut self.profil {
+                    let tetap_aktif = unit_kerja_id.is_some();
+                    p.satker_id = satker_tujuan.clone();
+                    pindah(p, unit_kerja_id, unit_kerja_nama, jabatan, tmt);
+                    self.status = if tetap_aktif {
+                        StatusPegawai::Aktif
+                    } else {
+                        StatusPegawai::Keluar { satker_tujuan, tmt }
+                    };
+                }
+            }
+            PegawaiEvent::PegawaiMutasiMasuk {
+                tmt,
+                satker_id,
+                unit_kerja_id,
+                unit_kerja_nama,
+                jabatan,
+                ..
+            } => {
+                if let Some(p) = &mut self.profil {
+                    p.satker_id = satker_id;
+                    pindah(p, Some(unit_kerja_id), Some(unit_kerja_nama), jabatan, tmt);
+                    self.status = StatusPegawai::Aktif;
+                }
+            }
+            PegawaiEvent::PegawaiMutasiInternal {
+                tmt,
+                unit_kerja_id,
+                unit_kerja_nama,
+                jabatan,
+                ..
+            } => {
+                if let Some(p) = &mut self.profil {
+                    pindah(p, unit_kerja_id, unit_kerja_nama, jabatan, tmt);
+                }
+            }
+            PegawaiEvent::PegawaiPensiun { tmt_pensiun, .. } => {
+                if self.profil.is_some() {
+                    self.status = StatusPegawai::Pensiun { tmt_pensiun };
                 }
             }
         }

@@ -262,7 +262,7 @@ fn didaftarkan(d: &DataPegawaiBaru) -> PegawaiEvent {
         jenis_kelamin: d.jenis_kelamin,
         jenis_pegawai: d.jenis_pegawai,
         golongan: d.golongan,
-        pangkat: d.golongan.pangkat().unwrap_or_default().into(),
+        pangkat: d.golongan.pangkat().map(str::to_owned),
         tmt_golongan: d.tmt_golongan,
         jabatan_id: j.id,
         jabatan_nama: j.nama,
@@ -342,7 +342,7 @@ async fn daftarkan_mencatat_cpns_dengan_nama_jabatan_dan_unit_yang_disalin() {
             jenis_kelamin: JenisKelamin::L,
             jenis_pegawai: JenisPegawai::Cpns,
             golongan: Golongan::III_A,
-            pangkat: "Penata Muda".into(),
+            pangkat: Some("Penata Muda".into()),
             tmt_golongan: date!(2025 - 06 - 01),
             jabatan_id: KLEREK,
             jabatan_nama: "Klerek".into(),
@@ -375,7 +375,7 @@ async fn daftarkan_mencatat_pppk_dengan_golongan_romawi_tanpa_pangkat() {
     else {
         panic!("unexpected {ev:?}");
     };
-    assert_eq!(pangkat, "");
+    assert_eq!(pangkat, &None, "PPPK have no pangkat");
     assert_eq!(golongan.to_string(), "IX");
 }
 
@@ -962,7 +962,7 @@ async fn ubah_golongan_mencatat_pangkat_dan_golongan_sebelumnya() {
         .await
         .then_expect_events(vec![PegawaiEvent::PangkatPegawaiDicatat {
             golongan: Golongan::III_B,
-            pangkat: "Penata Muda Tingkat I".into(),
+            pangkat: Some("Penata Muda Tingkat I".into()),
             tmt_golongan: date!(2026 - 01 - 01),
             golongan_sebelumnya: Golongan::III_A,
         }]);
@@ -1034,7 +1034,7 @@ async fn ubah_golongan_pppk_tidak_dibatasi_ijazah() {
         ev,
         vec![PegawaiEvent::PangkatPegawaiDicatat {
             golongan: Golongan::pppk(12).unwrap(),
-            pangkat: String::new(),
+            pangkat: None,
             tmt_golongan: date!(2025 - 03 - 01),
             golongan_sebelumnya: Golongan::pppk(9).unwrap(),
         }]
@@ -1381,7 +1381,7 @@ fn pegawai_dibangun_ulang_dari_event_dan_aksesornya_membaca_keadaan_terakhir() {
     p.apply(didaftarkan(&cpns()));
     p.apply(PegawaiEvent::PangkatPegawaiDicatat {
         golongan: Golongan::III_B,
-        pangkat: "Penata Muda Tingkat I".into(),
+        pangkat: Some("Penata Muda Tingkat I".into()),
         tmt_golongan: date!(2026 - 01 - 01),
         golongan_sebelumnya: Golongan::III_A,
     });
@@ -1452,4 +1452,659 @@ fn keadaan_pegawai_bolak_balik_lewat_serde_untuk_snapshot() {
 fn tanggal_ditulis_dengan_nama_bulan_indonesia() {
     assert_eq!(tgl(date!(2026 - 01 - 15)), "15 Januari 2026");
     assert_eq!(tgl(date!(2025 - 12 - 01)), "1 Desember 2025");
+}
+
+// ---------------------------------------------------------------------------
+// CatatKenaikanPangkat: the SK of an usul KP on the pegawai's own stream
+// ---------------------------------------------------------------------------
+
+const USUL_KP: Uuid = Uuid::from_u128(0x5001);
+
+async fn perintah(
+    given: Vec<PegawaiEvent>,
+    cmd: PegawaiCommand,
+) -> Result<Vec<PegawaiEvent>, DomainError> {
+    PegawaiTest::with(services())
+        .given(given)
+        .when_async(cmd)
+        .await
+        .inspect_result()
+}
+
+fn kp_sk(golongan: Golongan, tmt: Date) -> PegawaiCommand {
+    PegawaiCommand::CatatKenaikanPangkat {
+        usul_id: USUL_KP,
+        golongan,
+        tmt,
+        nomor_sk: "SK-KP/0456/2026".into(),
+        tanggal_sk: date!(2026 - 01 - 12),
+    }
+}
+
+#[tokio::test]
+async fn catat_kenaikan_pangkat_dari_sk_menaikkan_golongan_dan_tmt() {
+    let d = panitera();
+    PegawaiTest::with(services())
+        .given(vec![didaftarkan(&d)])
+        .when_async(kp_sk(Golongan::IV_B, date!(2026 - 01 - 01)))
+        .await
+        .then_expect_events(vec![PegawaiEvent::PangkatNaikBerdasarkanSk {
+            usul_id: USUL_KP,
+            nomor_sk: "SK-KP/0456/2026".into(),
+            tanggal_sk: date!(2026 - 01 - 12),
+            golongan: Golongan::IV_B,
+            pangkat: Some("Pembina Tingkat I".into()),
+            tmt_golongan: date!(2026 - 01 - 01),
+            golongan_sebelumnya: Golongan::IV_A,
+        }]);
+    // Later rules see the new pangkat.
+    let mut p = Pegawai::default();
+    p.apply(didaftarkan(&d));
+    for e in perintah(
+        vec![didaftarkan(&d)],
+        kp_sk(Golongan::IV_B, date!(2026 - 01 - 01)),
+    )
+    .await
+    .unwrap()
+    {
+        p.apply(e);
+    }
+    assert_eq!(p.golongan(), Some(Golongan::IV_B));
+    assert_eq!(p.tmt_golongan(), Some(date!(2026 - 01 - 01)));
+}
+
+#[tokio::test]
+async fn catat_kenaikan_pangkat_boleh_ber_tmt_setelah_hari_ini_karena_berdasar_sk() {
+    let ev = perintah(
+        vec![didaftarkan(&panitera())],
+        kp_sk(Golongan::IV_B, date!(2026 - 04 - 01)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(ev.len(), 1);
+}
+
+#[tokio::test]
+async fn catat_kenaikan_pangkat_yang_sama_dua_kali_tidak_menghasilkan_event() {
+    let d = panitera();
+    let given = vec![
+        didaftarkan(&d),
+        PegawaiEvent::PangkatNaikBerdasarkanSk {
+            usul_id: USUL_KP,
+            nomor_sk: "SK-KP/0456/2026".into(),
+            tanggal_sk: date!(2026 - 01 - 12),
+            golongan: Golongan::IV_B,
+            pangkat: Some("Pembina Tingkat I".into()),
+            tmt_golongan: date!(2026 - 01 - 01),
+            golongan_sebelumnya: Golongan::IV_A,
+        },
+    ];
+    let ev = perintah(given, kp_sk(Golongan::IV_B, date!(2026 - 01 - 01)))
+        .await
+        .unwrap();
+    assert_eq!(ev, vec![]);
+}
+
+#[tokio::test]
+async fn catat_kenaikan_pangkat_ditolak_bila_tmt_bukan_periode_kp_per_bkn_4_2025() {
+    let e = perintah(
+        vec![didaftarkan(&panitera())],
+        kp_sk(Golongan::IV_B, date!(2026 - 01 - 02)),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(galat(&e), invalid("kp_tmt_bukan_periode", "tmt"));
+}
+
+#[tokio::test]
+async fn catat_kenaikan_pangkat_ditolak_bila_golongan_tidak_naik_atau_tmt_mundur() {
+    let e = perintah(
+        vec![didaftarkan(&panitera())],
+        kp_sk(Golongan::III_D, date!(2026 - 01 - 01)),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(galat(&e), invalid("golongan_tidak_naik", "golongan"));
+    let e = perintah(
+        vec![didaftarkan(&panitera())],
+        kp_sk(Golongan::IV_B, date!(2016 - 10 - 01)),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(galat(&e), invalid("tmt_golongan_mundur", "tmt"));
+}
+
+#[tokio::test]
+async fn catat_kenaikan_pangkat_ditolak_bila_tanggal_sk_setelah_hari_ini() {
+    let e = perintah(
+        vec![didaftarkan(&panitera())],
+        PegawaiCommand::CatatKenaikanPangkat {
+            usul_id: USUL_KP,
+            golongan: Golongan::IV_B,
+            tmt: date!(2026 - 04 - 01),
+            nomor_sk: "SK-KP/0456/2026".into(),
+            tanggal_sk: date!(2026 - 01 - 16),
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(galat(&e), invalid("tanggal_di_masa_depan", "tanggal_sk"));
+}
+
+#[tokio::test]
+async fn catat_kenaikan_pangkat_hanya_untuk_pns_pp_99_2000() {
+    let e = perintah(
+        vec![didaftarkan(&cpns())],
+        kp_sk(Golongan::III_B, date!(2026 - 01 - 01)),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(galat(&e), invalid("kp_hanya_untuk_pns", "golongan"));
+}
+
+// ---------------------------------------------------------------------------
+// CatatMutasi (DOMAIN §5)
+// ---------------------------------------------------------------------------
+
+fn mutasi(
+    jenis: JenisMutasi,
+    satker_tujuan: SatkerId,
+    unit_tujuan: Option<Uuid>,
+    jabatan_tujuan: Option<Uuid>,
+) -> PegawaiCommand {
+    PegawaiCommand::CatatMutasi(DataMutasi {
+        jenis,
+        nomor_sk: "W13-A/123/KP.04.5/I/2026".into(),
+        tanggal_sk: date!(2026 - 01 - 10),
+        tmt: date!(2026 - 02 - 01),
+        satker_tujuan,
+        unit_tujuan,
+        jabatan_tujuan,
+    })
+}
+
+fn jabatan_mutasi(id: Uuid) -> JabatanMutasi {
+    let j = jabatan(id);
+    JabatanMutasi {
+        jabatan_id: j.id,
+        jabatan_nama: j.nama,
+        jenis_jabatan: j.jenis,
+        kelompok_bup: j.kelompok_bup,
+    }
+}
+
+#[tokio::test]
+async fn mutasi_internal_memindahkan_unit_dan_jabatan_di_satker_yang_sama() {
+    let d = cpns();
+    let cmd = mutasi(
+        JenisMutasi::Internal,
+        satker(),
+        Some(KESEKRETARIATAN),
+        Some(PRANATA_KOMPUTER),
+    );
+    PegawaiTest::with(services())
+        .given(vec![didaftarkan(&d)])
+        .when_async(cmd.clone())
+        .await
+        .then_expect_events(vec![PegawaiEvent::PegawaiMutasiInternal {
+            nomor_sk: "W13-A/123/KP.04.5/I/2026".into(),
+            tanggal_sk: date!(2026 - 01 - 10),
+            tmt: date!(2026 - 02 - 01),
+            unit_kerja_asal_id: KEPANITERAAN,
+            unit_kerja_id: Some(KESEKRETARIATAN),
+            unit_kerja_nama: Some("Kesekretariatan".into()),
+            jabatan: Some(jabatan_mutasi(PRANATA_KOMPUTER)),
+        }]);
+    let mut p = Pegawai::default();
+    p.apply(didaftarkan(&d));
+    for e in perintah(vec![didaftarkan(&d)], cmd).await.unwrap() {
+        p.apply(e);
+    }
+    assert_eq!(p.unit_kerja_id(), Some(KESEKRETARIATAN));
+    assert_eq!(p.jabatan_id(), Some(PRANATA_KOMPUTER));
+    assert_eq!(p.profil().unwrap().tmt_jabatan, date!(2026 - 02 - 01));
+    assert!(p.is_aktif());
+}
+
+#[tokio::test]
+async fn mutasi_internal_tanpa_perubahan_unit_atau_jabatan_ditolak() {
+    let e = perintah(
+        vec![didaftarkan(&cpns())],
+        mutasi(
+            JenisMutasi::Internal,
+            satker(),
+            Some(KEPANITERAAN),
+            Some(KLEREK),
+        ),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(galat(&e), invalid("mutasi_tanpa_perubahan", "unit_tujuan"));
+}
+
+#[tokio::test]
+async fn mutasi_internal_ke_satker_lain_ditolak() {
+    let e = perintah(
+        vec![didaftarkan(&cpns())],
+        mutasi(
+            JenisMutasi::Internal,
+            satker_lain(),
+            Some(UNIT_SATKER_LAIN),
+            None,
+        ),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        galat(&e),
+        invalid("mutasi_satker_tujuan_berbeda", "satker_tujuan")
+    );
+}
+
+#[tokio::test]
+async fn mutasi_internal_ke_jabatan_pelaksana_menerapkan_batas_ijazah() {
+    // Panitera IV/a with S-1 cannot become a pelaksana (ceiling III/d).
+    let e = perintah(
+        vec![didaftarkan(&panitera())],
+        mutasi(JenisMutasi::Internal, satker(), None, Some(KLEREK)),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        galat(&e),
+        invalid("golongan_melebihi_batas_ijazah", "golongan")
+    );
+}
+
+#[tokio::test]
+async fn mutasi_keluar_ke_unit_satker_yang_dikenal_memindahkan_pegawai_ke_sana() {
+    let d = cpns();
+    let cmd = mutasi(
+        JenisMutasi::Keluar,
+        satker_lain(),
+        Some(UNIT_SATKER_LAIN),
+        None,
+    );
+    PegawaiTest::with(services())
+        .given(vec![didaftarkan(&d)])
+        .when_async(cmd.clone())
+        .await
+        .then_expect_events(vec![PegawaiEvent::PegawaiMutasiKeluar {
+            nomor_sk: "W13-A/123/KP.04.5/I/2026".into(),
+            tanggal_sk: date!(2026 - 01 - 10),
+            tmt: date!(2026 - 02 - 01),
+            satker_asal: satker(),
+            unit_kerja_asal_id: KEPANITERAAN,
+            satker_tujuan: satker_lain(),
+            satker_tujuan_nama: Some("Pengadilan Agama Sukamundur".into()),
+            unit_kerja_id: Some(UNIT_SATKER_LAIN),
+            unit_kerja_nama: Some("Kepaniteraan PA Sukamundur".into()),
+            jabatan: None,
+        }]);
+    let mut p = Pegawai::default();
+    p.apply(didaftarkan(&d));
+    for e in perintah(vec![didaftarkan(&d)], cmd).await.unwrap() {
+        p.apply(e);
+    }
+    assert_eq!(p.satker_id(), Some(&satker_lain()));
+    assert_eq!(p.unit_kerja_id(), Some(UNIT_SATKER_LAIN));
+    assert!(p.is_aktif());
+}
+
+fn keluar_tanpa_unit() -> PegawaiEvent {
+    PegawaiEvent::PegawaiMutasiKeluar {
+        nomor_sk: "W13-A/123/KP.04.5/I/2026".into(),
+        tanggal_sk: date!(2026 - 01 - 10),
+        tmt: date!(2026 - 02 - 01),
+        satker_asal: satker(),
+        unit_kerja_asal_id: KEPANITERAAN,
+        satker_tujuan: SatkerId::parse("W20-A5").unwrap(),
+        satker_tujuan_nama: None,
+        unit_kerja_id: None,
+        unit_kerja_nama: None,
+        jabatan: None,
+    }
+}
+
+#[tokio::test]
+async fn mutasi_keluar_ke_satker_di_luar_sistem_menghentikan_keaktifan_sampai_mutasi_masuk() {
+    let d = cpns();
+    let ev = perintah(
+        vec![didaftarkan(&d)],
+        mutasi(
+            JenisMutasi::Keluar,
+            SatkerId::parse("W20-A5").unwrap(),
+            None,
+            None,
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(ev, vec![keluar_tanpa_unit()]);
+    let mut p = Pegawai::default();
+    p.apply(didaftarkan(&d));
+    p.apply(keluar_tanpa_unit());
+    assert!(!p.is_aktif());
+    assert_eq!(
+        p.status(),
+        &StatusPegawai::Keluar {
+            satker_tujuan: SatkerId::parse("W20-A5").unwrap(),
+            tmt: date!(2026 - 02 - 01),
+        }
+    );
+    // Other commands wait for the mutasi masuk.
+    let e = perintah(
+        vec![didaftarkan(&d), keluar_tanpa_unit()],
+        PegawaiCommand::Ubah(PerubahanPegawai {
+            nama: Some("Nama Baru".into()),
+            ..PerubahanPegawai::default()
+        }),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        (e.kind, e.code),
+        (ErrorKind::Conflict, "pegawai_sudah_mutasi_keluar")
+    );
+    // A mutasi masuk into a known satker makes the pegawai active again there.
+    let ev = perintah(
+        vec![didaftarkan(&d), keluar_tanpa_unit()],
+        mutasi(JenisMutasi::Masuk, satker(), Some(KESEKRETARIATAN), None),
+    )
+    .await
+    .unwrap();
+    for e in ev {
+        p.apply(e);
+    }
+    assert!(p.is_aktif());
+    assert_eq!(p.satker_id(), Some(&satker()));
+    assert_eq!(p.unit_kerja_id(), Some(KESEKRETARIATAN));
+}
+
+#[tokio::test]
+async fn mutasi_keluar_atau_masuk_ke_satker_sendiri_ditolak() {
+    for jenis in [JenisMutasi::Keluar, JenisMutasi::Masuk] {
+        let e = perintah(
+            vec![didaftarkan(&cpns())],
+            mutasi(jenis, satker(), Some(KESEKRETARIATAN), None),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(
+            galat(&e),
+            invalid("mutasi_satker_tujuan_sama", "satker_tujuan")
+        );
+    }
+}
+
+#[tokio::test]
+async fn mutasi_masuk_mencatat_satker_unit_dan_jabatan_tujuan() {
+    PegawaiTest::with(services())
+        .given(vec![didaftarkan(&cpns())])
+        .when_async(mutasi(
+            JenisMutasi::Masuk,
+            satker_lain(),
+            Some(UNIT_SATKER_LAIN),
+            Some(PRANATA_KOMPUTER),
+        ))
+        .await
+        .then_expect_events(vec![PegawaiEvent::PegawaiMutasiMasuk {
+            nomor_sk: "W13-A/123/KP.04.5/I/2026".into(),
+            tanggal_sk: date!(2026 - 01 - 10),
+            tmt: date!(2026 - 02 - 01),
+            satker_asal: satker(),
+            satker_id: satker_lain(),
+            satker_nama: "Pengadilan Agama Sukamundur".into(),
+            unit_kerja_id: UNIT_SATKER_LAIN,
+            unit_kerja_nama: "Kepaniteraan PA Sukamundur".into(),
+            jabatan: Some(jabatan_mutasi(PRANATA_KOMPUTER)),
+        }]);
+}
+
+#[tokio::test]
+async fn mutasi_masuk_wajib_ke_unit_yang_dikenal_di_satker_tujuan() {
+    let given = vec![didaftarkan(&cpns()), keluar_tanpa_unit()];
+    let e = perintah(
+        given.clone(),
+        mutasi(JenisMutasi::Masuk, satker(), None, None),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(galat(&e), invalid("wajib_diisi", "unit_tujuan"));
+    let e = perintah(
+        given.clone(),
+        mutasi(JenisMutasi::Masuk, satker(), Some(UNIT_SATKER_LAIN), None),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        galat(&e),
+        invalid("unit_kerja_satker_lain", "unit_kerja_id")
+    );
+    let e = perintah(
+        given,
+        mutasi(
+            JenisMutasi::Masuk,
+            SatkerId::parse("W99-A1").unwrap(),
+            Some(KEPANITERAAN),
+            None,
+        ),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(galat(&e), invalid("satker_tidak_dikenal", "satker_tujuan"));
+}
+
+#[tokio::test]
+async fn mutasi_ditolak_bila_tanggal_sk_setelah_hari_ini_atau_tmt_sebelum_pengangkatan() {
+    let mut m = DataMutasi {
+        jenis: JenisMutasi::Internal,
+        nomor_sk: "SK-1".into(),
+        tanggal_sk: date!(2026 - 01 - 20),
+        tmt: date!(2026 - 02 - 01),
+        satker_tujuan: satker(),
+        unit_tujuan: Some(KESEKRETARIATAN),
+        jabatan_tujuan: None,
+    };
+    let e = perintah(
+        vec![didaftarkan(&cpns())],
+        PegawaiCommand::CatatMutasi(m.clone()),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(galat(&e), invalid("tanggal_di_masa_depan", "tanggal_sk"));
+    m.tanggal_sk = date!(2026 - 01 - 10);
+    m.tmt = date!(2025 - 05 - 01);
+    let e = perintah(vec![didaftarkan(&cpns())], PegawaiCommand::CatatMutasi(m))
+        .await
+        .unwrap_err();
+    assert_eq!(galat(&e), invalid("tmt_tidak_valid", "tmt"));
+}
+
+// ---------------------------------------------------------------------------
+// CatatPensiun (DOMAIN §5)
+// ---------------------------------------------------------------------------
+
+fn pensiun(tmt_pensiun: Date) -> PegawaiCommand {
+    PegawaiCommand::CatatPensiun {
+        nomor_sk: "SK-PENSIUN/789/2026".into(),
+        tanggal_sk: date!(2026 - 01 - 10),
+        tmt_pensiun,
+    }
+}
+
+fn panitera_pensiun() -> PegawaiEvent {
+    PegawaiEvent::PegawaiPensiun {
+        nomor_sk: "SK-PENSIUN/789/2026".into(),
+        tanggal_sk: date!(2026 - 01 - 10),
+        tmt_pensiun: date!(2026 - 10 - 01),
+        usia_bup: 58,
+        kelompok_bup: KelompokBup::KepaniteraanKesekretariatan,
+        dasar_hukum: "[I] disamakan dengan pejabat administrasi, UU 5/2014 Pasal 90".into(),
+        satker_id: satker(),
+    }
+}
+
+#[tokio::test]
+async fn panitera_pensiun_1_oktober_2026_pada_bup_58() {
+    PegawaiTest::with(services())
+        .given(vec![didaftarkan(&panitera())])
+        .when_async(pensiun(date!(2026 - 10 - 01)))
+        .await
+        .then_expect_events(vec![panitera_pensiun()]);
+}
+
+#[tokio::test]
+async fn tmt_pensiun_yang_bukan_tanggal_1_bulan_setelah_bup_ditolak() {
+    for tmt in [
+        date!(2026 - 09 - 19),
+        date!(2026 - 09 - 01),
+        date!(2026 - 11 - 01),
+    ] {
+        let e = perintah(vec![didaftarkan(&panitera())], pensiun(tmt))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            galat(&e),
+            invalid("tmt_pensiun_tidak_sesuai_bup", "tmt_pensiun"),
+            "{tmt}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn ketua_hakim_pa_pensiun_pada_bup_65_uu_50_2009_bukan_58() {
+    let e = perintah(vec![didaftarkan(&ketua())], pensiun(date!(2028 - 04 - 01)))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "tmt_pensiun_tidak_sesuai_bup");
+    assert!(e.message.contains("65"), "{}", e.message);
+    let ev = perintah(vec![didaftarkan(&ketua())], pensiun(date!(2035 - 04 - 01)))
+        .await
+        .unwrap();
+    let [
+        PegawaiEvent::PegawaiPensiun {
+            usia_bup,
+            kelompok_bup,
+            ..
+        },
+    ] = ev.as_slice()
+    else {
+        panic!("unexpected {ev:?}");
+    };
+    assert_eq!(
+        (*usia_bup, *kelompok_bup),
+        (65, KelompokBup::HakimPengadilanAgama)
+    );
+}
+
+#[tokio::test]
+async fn pegawai_yang_sudah_pensiun_menolak_setiap_perintah_berikutnya() {
+    let given = vec![didaftarkan(&panitera()), panitera_pensiun()];
+    let perintah_lain = [
+        PegawaiCommand::Ubah(PerubahanPegawai {
+            nama: Some("Hasanuddin Malik".into()),
+            ..PerubahanPegawai::default()
+        }),
+        kp_sk(Golongan::IV_B, date!(2026 - 01 - 01)),
+        mutasi(JenisMutasi::Internal, satker(), Some(KESEKRETARIATAN), None),
+        pensiun(date!(2026 - 10 - 01)),
+    ];
+    for cmd in perintah_lain {
+        let e = perintah(given.clone(), cmd.clone()).await.unwrap_err();
+        assert_eq!(
+            (e.kind, e.code),
+            (ErrorKind::Conflict, "pegawai_sudah_pensiun"),
+            "{cmd:?}"
+        );
+    }
+    let mut p = Pegawai::default();
+    for e in given {
+        p.apply(e);
+    }
+    assert_eq!(
+        p.status(),
+        &StatusPegawai::Pensiun {
+            tmt_pensiun: date!(2026 - 10 - 01)
+        }
+    );
+    assert!(!p.is_aktif() && p.is_terdaftar());
+}
+
+#[tokio::test]
+async fn perintah_baru_pada_pegawai_yang_belum_terdaftar_tidak_ditemukan() {
+    for cmd in [
+        kp_sk(Golongan::IV_B, date!(2026 - 01 - 01)),
+        mutasi(JenisMutasi::Internal, satker(), Some(KESEKRETARIATAN), None),
+        pensiun(date!(2026 - 10 - 01)),
+    ] {
+        let e = perintah(vec![], cmd).await.unwrap_err();
+        assert_eq!(
+            (e.kind, e.code),
+            (ErrorKind::NotFound, "pegawai_tidak_ditemukan")
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Compatibility of stored state and events
+// ---------------------------------------------------------------------------
+
+#[test]
+fn snapshot_lama_tanpa_status_dimuat_sebagai_aktif() {
+    let mut p = Pegawai::default();
+    p.apply(didaftarkan(&ketua()));
+    let mut v = serde_json::to_value(&p).unwrap();
+    v.as_object_mut().unwrap().remove("status");
+    let lama: Pegawai = serde_json::from_value(v).unwrap();
+    assert_eq!(lama, p);
+    assert_eq!(lama.status(), &StatusPegawai::Aktif);
+}
+
+#[test]
+fn event_pegawai_baru_bertipe_nama_varian() {
+    let nama: Vec<String> = [
+        PegawaiEvent::PangkatNaikBerdasarkanSk {
+            usul_id: USUL_KP,
+            nomor_sk: "x".into(),
+            tanggal_sk: HARI_INI,
+            golongan: Golongan::IV_B,
+            pangkat: Some("Pembina Tingkat I".into()),
+            tmt_golongan: HARI_INI,
+            golongan_sebelumnya: Golongan::IV_A,
+        },
+        keluar_tanpa_unit(),
+        PegawaiEvent::PegawaiMutasiInternal {
+            nomor_sk: "x".into(),
+            tanggal_sk: HARI_INI,
+            tmt: HARI_INI,
+            unit_kerja_asal_id: KEPANITERAAN,
+            unit_kerja_id: None,
+            unit_kerja_nama: None,
+            jabatan: None,
+        },
+        panitera_pensiun(),
+    ]
+    .iter()
+    .map(DomainEvent::event_type)
+    .collect();
+    assert_eq!(
+        nama,
+        [
+            "PangkatNaikBerdasarkanSk",
+            "PegawaiMutasiKeluar",
+            "PegawaiMutasiInternal",
+            "PegawaiPensiun"
+        ]
+    );
+    let v = serde_json::to_value(panitera_pensiun()).unwrap();
+    assert_eq!(v["PegawaiPensiun"]["tmt_pensiun"], "2026-10-01");
+    assert_eq!(
+        v["PegawaiPensiun"]["kelompok_bup"],
+        "kepaniteraan_kesekretariatan"
+    );
+    assert_eq!(
+        serde_json::from_value::<PegawaiEvent>(v).unwrap(),
+        panitera_pensiun()
+    );
 }

@@ -17,6 +17,70 @@ pub enum PegawaiCommand {
     Daftarkan(DataPegawaiBaru),
     /// Changes data of a registered pegawai; only the fields that are `Some` change.
     Ubah(PerubahanPegawai),
+    /// Records the SK of a kenaikan pangkat (normally after `SkKpTerbit` of the
+    /// usul `usul_id`): the pegawai holds `golongan` from `tmt`.
+    CatatKenaikanPangkat {
+        /// The usul KP the SK answers.
+        usul_id: Uuid,
+        /// The new golongan.
+        golongan: Golongan,
+        /// Its TMT; a KP period date, after the current TMT golongan.
+        tmt: Date,
+        /// SK number.
+        nomor_sk: String,
+        /// SK date; not in the future.
+        tanggal_sk: Date,
+    },
+    /// Records an SK mutasi (DOMAIN §5): out of, into, or inside the satker.
+    CatatMutasi(DataMutasi),
+    /// Records the SK pensiun at BUP (DOMAIN §5); ends active employment.
+    CatatPensiun {
+        /// SK number.
+        nomor_sk: String,
+        /// SK date; not in the future.
+        tanggal_sk: Date,
+        /// TMT pensiun: the 1st of the month after reaching the BUP of the jabatan.
+        tmt_pensiun: Date,
+    },
+}
+
+/// The kind of mutasi, seen from the satker recording it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JenisMutasi {
+    /// The pegawai leaves the satker for `satker_tujuan` (which may be outside the system).
+    Keluar,
+    /// The pegawai joins `satker_tujuan`, into `unit_tujuan`.
+    Masuk,
+    /// The pegawai moves to another unit and/or jabatan inside the satker.
+    Internal,
+}
+
+/// An SK mutasi (DOMAIN §5: decided above the satker, recorded by it).
+///
+/// | jenis | satker_tujuan | unit_tujuan | effect |
+/// |---|---|---|---|
+/// | keluar | another satker, known or not | optional; when given, in `satker_tujuan` | with a unit: moved there, still active; without: the pegawai is *keluar* until a mutasi masuk |
+/// | masuk | a known satker, not the current one (unless the pegawai is keluar) | required, in `satker_tujuan` | moved there, active |
+/// | internal | the current satker | optional | unit and/or jabatan change (at least one) |
+///
+/// `jabatan_tujuan`, when given, becomes the jabatan with the mutasi's TMT.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataMutasi {
+    /// Kind.
+    pub jenis: JenisMutasi,
+    /// SK number.
+    pub nomor_sk: String,
+    /// SK date; not in the future.
+    pub tanggal_sk: Date,
+    /// TMT of the move (may lie ahead: the SK comes first).
+    pub tmt: Date,
+    /// Destination satker.
+    pub satker_tujuan: SatkerId,
+    /// Destination unit kerja.
+    pub unit_tujuan: Option<Uuid>,
+    /// New jabatan.
+    pub jabatan_tujuan: Option<Uuid>,
 }
 
 /// Everything known about a pegawai at registration.
