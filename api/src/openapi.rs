@@ -104,6 +104,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::routes::pegawai::PegawaiApi::openapi());
     doc.merge(crate::routes::master::MasterApi::openapi());
     doc.merge(crate::routes::audit::AuditApi::openapi());
+    doc.merge(crate::routes::kepegawaian::KepegawaianApi::openapi());
     doc
 }
 

@@ -28,6 +28,8 @@ use Role::{Admin, KasubagKepegawaian, KasubagKeuangan, Sekretaris, Staf};
 const ALL: &[Role] = &[Admin, Sekretaris, KasubagKepegawaian, KasubagKeuangan, Staf];
 /// Who keeps the personnel records.
 const KEPEGAWAIAN: &[Role] = &[Admin, KasubagKepegawaian];
+/// Who plans personnel actions and reads early warnings.
+const PIMPINAN_KEPEGAWAIAN: &[Role] = &[Admin, Sekretaris, KasubagKepegawaian];
 /// Master data is the administrators'.
 const ADMIN: &[Role] = &[Admin];
 
@@ -157,6 +159,12 @@ pub const MATRIX: &[Rule] = &[
         "/api/v1/audit/history/{resource_type}/{id}",
         ADMIN,
         "riwayat dan keadaan satu data",
+    ),
+    rule(
+        "GET",
+        "/api/v1/kepegawaian/peringatan",
+        PIMPINAN_KEPEGAWAIAN,
+        "peringatan dini KP, pensiun, KGB",
     ),
     public("GET", "/api/v1/openapi.json", "dokumen OpenAPI"),
 ];

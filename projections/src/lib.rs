@@ -10,6 +10,7 @@ pub mod history;
 pub mod kepegawaian;
 pub mod master;
 pub mod migrate;
+pub mod peringatan;
 pub mod rebuild;
 pub mod runtime;
 pub mod scope;

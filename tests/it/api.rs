@@ -314,6 +314,14 @@ async fn list_filters_searches_and_pages_in_a_stable_order() {
         StatusCode::BAD_REQUEST,
     )
     .await;
+    // Found by the generated-input run: page=i64::MAX overflowed the offset and killed a worker.
+    let p = problem(
+        app.get("/api/v1/pegawai?page=9223372036854775807", &staf)
+            .await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_eq!(p["code"], "invalid_page");
     problem(
         app.get("/api/v1/pegawai?page=abc", &staf).await,
         StatusCode::BAD_REQUEST,

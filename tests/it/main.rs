@@ -7,6 +7,7 @@ mod audit_api;
 mod idempotency;
 mod openapi;
 mod ops;
+mod peringatan;
 mod read_models;
 mod rebuild;
 mod rls;

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod health;
+pub mod kepegawaian;
 pub mod master;
 pub mod pegawai;
 
@@ -85,6 +86,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(pegawai::configure)
             .configure(master::configure)
             .configure(audit::configure)
+            .configure(kepegawaian::configure)
             .configure(crate::openapi::configure)
             .default_service(web::to(not_found)),
     );
@@ -122,14 +124,19 @@ pub struct ReadQuery {
     pub min_position: Option<i64>,
 }
 
+/// The highest page number accepted.
+pub const MAX_PAGE: i64 = 1_000_000;
+
 /// Paging parameters, checked.
 pub fn paging(page: Option<i64>, per_page: Option<i64>) -> Result<(i64, i64), Problem> {
     let page = page.unwrap_or(1);
     let per_page = per_page.unwrap_or(25);
-    if page < 1 {
+    // The upper bound keeps (page - 1) * per_page far from overflow (a fuzzed page=i64::MAX
+    // panicked a worker before).
+    if !(1..=MAX_PAGE).contains(&page) {
         return Err(Problem::bad_request(
             "invalid_page",
-            "page harus 1 atau lebih.",
+            "page harus antara 1 dan 1000000.",
         ));
     }
     if !(1..=100).contains(&per_page) {
