@@ -193,6 +193,36 @@ pub async fn handler_timeout(
     }
 }
 
+/// Turns a panic in a handler into an opaque 500 problem+json (logged once) instead of a
+/// dropped connection: the client learns that the server failed, and gets the same error shape
+/// as everywhere else. A panic is a bug; this is only the last line of defence.
+///
+/// # Errors
+/// Passes the inner service's own errors through.
+pub async fn catch_panic(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    use futures::FutureExt;
+    let method = req.method().clone();
+    let path = req.path().to_string();
+    match std::panic::AssertUnwindSafe(next.call(req))
+        .catch_unwind()
+        .await
+    {
+        Ok(result) => result,
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "non-string panic".into());
+            tracing::error!(%method, %path, panic = %message, "handler panicked");
+            Err(Problem::internal().into())
+        }
+    }
+}
+
 /// Checks the CORS origins once at start-up: actix-cors would otherwise only log a bad one and
 /// refuse to start its workers.
 ///
@@ -250,6 +280,44 @@ mod tests {
             monitoring_allow: vec!["127.0.0.0/8".parse().unwrap()],
             request_timeout: timeout,
         }
+    }
+
+    #[actix_web::test]
+    async fn a_panicking_handler_answers_an_opaque_500_problem_instead_of_dropping_the_connection()
+    {
+        let app = atest::init_service(App::new().wrap(from_fn(catch_panic)).route(
+            "/api/v1/boom",
+            web::get().to(|| async {
+                // An out-of-bounds index: the kind of bug this guards against.
+                let v: Vec<u8> = std::hint::black_box(Vec::new());
+                HttpResponse::Ok().body(vec![v[3]])
+            }),
+        ))
+        .await;
+        // A middleware's error becomes the response the server sends (as in production).
+        let err = atest::try_call_service(
+            &app,
+            atest::TestRequest::get().uri("/api/v1/boom").to_request(),
+        )
+        .await
+        .err()
+        .expect("the panic is turned into an error, not propagated");
+        let res = err.error_response();
+        assert_eq!(
+            res.status(),
+            actix_web::http::StatusCode::INTERNAL_SERVER_ERROR
+        );
+        assert_eq!(
+            res.headers().get(header::CONTENT_TYPE).unwrap(),
+            "application/problem+json"
+        );
+        let body = actix_web::body::to_bytes(res.into_body()).await.unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["code"], "internal_error");
+        assert!(
+            !body.to_string().contains("index out of bounds"),
+            "the cause is not shown"
+        );
     }
 
     #[actix_web::test]

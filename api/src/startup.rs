@@ -163,6 +163,7 @@ impl Application {
         let mut server = HttpServer::new(move || {
             // `wrap` order: the last one sees the request first (see `security`'s docs).
             App::new()
+                .wrap(from_fn(security::catch_panic))
                 .wrap(from_fn(security::handler_timeout))
                 .wrap(security::cors(&cors_origins))
                 .wrap(from_fn(security::security_headers))

@@ -2,6 +2,8 @@
 //! pangkat and jabatan, into `db_kepegawaian`) and the queries the API serves from it.
 //! Every value comes from an event; names of units and jabatan are copied at decision time.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use cqrs_es::Aggregate;
 use sekretariat_domain::pegawai::Pegawai;
@@ -13,11 +15,18 @@ use time::{Date, OffsetDateTime};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::runtime::{ProjectionError, Projector, StoredEvent};
+use crate::runtime::{BatchError, ProjectionError, Projector, StoredEvent};
 
 pub const NAME: &str = "kepegawaian";
 
 /// Builds `db_kepegawaian`.
+///
+/// One implementation serves the live runner and rebuilds: [`Projector::apply_batch`] decodes
+/// the batch, loads the current rows of the NIPs it touches in one query, folds the events into
+/// those rows in memory (many events of one pegawai become one row write), and writes with three
+/// multi-row statements (pegawai upsert, riwayat pangkat, riwayat jabatan). [`Projector::apply`]
+/// is the same code on a batch of one. A live batch of a few events and a rebuild batch of tens
+/// of thousands therefore cannot drift apart; only the number of round trips differs.
 pub struct KepegawaianProjector;
 
 fn enum_str<T: Serialize>(v: &T) -> String {
@@ -46,16 +55,210 @@ impl Projector for KepegawaianProjector {
     }
 
     async fn apply(&self, conn: &mut PgConnection, e: &StoredEvent) -> Result<(), ProjectionError> {
-        if e.aggregate_type != Pegawai::TYPE {
+        self.apply_batch(conn, std::slice::from_ref(e))
+            .await
+            .map_err(|b| b.error)
+    }
+
+    async fn apply_batch(
+        &self,
+        conn: &mut PgConnection,
+        events: &[StoredEvent],
+    ) -> Result<(), BatchError> {
+        // 1. Decode (and upcast) first: a payload that does not fit is blamed on its event
+        //    before anything is written.
+        let mut decoded = Vec::new();
+        for (i, e) in events.iter().enumerate() {
+            if e.aggregate_type == Pegawai::TYPE {
+                let event = e
+                    .decode::<PegawaiEvent>()
+                    .map_err(|err| BatchError::at(i, err))?;
+                decoded.push((i, e, event));
+            }
+        }
+        if decoded.is_empty() {
             return Ok(());
         }
-        let (nip, seq, pos, at) = (
-            &e.aggregate_id,
-            e.sequence,
-            e.position.global_position,
-            e.recorded_at,
-        );
-        match e.decode::<PegawaiEvent>()? {
+        // 2. The current rows of every NIP the batch touches, in one query.
+        let mut nips: Vec<&str> = decoded
+            .iter()
+            .map(|(_, e, _)| e.aggregate_id.as_str())
+            .collect();
+        nips.sort_unstable();
+        nips.dedup();
+        let mut fold = Fold::load(conn, &nips)
+            .await
+            .map_err(BatchError::unattributed)?;
+        // 3. Fold the events in order into those rows.
+        for (i, e, event) in decoded {
+            fold.apply(e, event).map_err(|err| BatchError::at(i, err))?;
+        }
+        // 4. Write: one statement per table. A failure here cannot name its event; the
+        //    runtime then replays the batch one event at a time to find it.
+        fold.write(conn).await.map_err(BatchError::unattributed)
+    }
+}
+
+/// Every column of `pegawai`, in table order: what is loaded, folded and written back.
+const PEGAWAI_ALL_COLUMNS: &str = "nip, satker_id, unit_kerja_id, unit_kerja_nama, nama, gelar_depan,
+    gelar_belakang, tempat_lahir, tanggal_lahir, jenis_kelamin, jenis_pegawai, golongan, golongan_urutan,
+    pangkat, tmt_golongan, jabatan_id, jabatan_nama, jenis_jabatan, kelompok_bup, tmt_jabatan,
+    pendidikan_terakhir, tmt_cpns, tmt_pns, tmt_pppk, version, last_position, created_at, updated_at";
+
+/// One `pegawai` row while a batch is folded into it.
+#[derive(Debug, Clone, FromRow)]
+struct PegawaiRow {
+    nip: String,
+    satker_id: String,
+    unit_kerja_id: Uuid,
+    unit_kerja_nama: String,
+    nama: String,
+    gelar_depan: Option<String>,
+    gelar_belakang: Option<String>,
+    tempat_lahir: String,
+    tanggal_lahir: Date,
+    jenis_kelamin: String,
+    jenis_pegawai: String,
+    golongan: String,
+    golongan_urutan: i32,
+    pangkat: Option<String>,
+    tmt_golongan: Date,
+    jabatan_id: Uuid,
+    jabatan_nama: String,
+    jenis_jabatan: String,
+    kelompok_bup: String,
+    tmt_jabatan: Date,
+    pendidikan_terakhir: String,
+    tmt_cpns: Option<Date>,
+    tmt_pns: Option<Date>,
+    tmt_pppk: Option<Date>,
+    version: i64,
+    last_position: i64,
+    created_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+}
+
+impl PegawaiRow {
+    /// Every event moves the row's version, position and update time.
+    fn touch(&mut self, e: &StoredEvent) {
+        self.version = e.sequence;
+        self.last_position = e.position.global_position;
+        self.updated_at = e.recorded_at;
+    }
+}
+
+/// One new riwayat pangkat entry.
+struct PangkatEntry {
+    nip: String,
+    golongan: String,
+    pangkat: Option<String>,
+    tmt_golongan: Date,
+    global_position: i64,
+    recorded_at: OffsetDateTime,
+    /// The pegawai's satker after the event (for row-level security).
+    satker_id: String,
+}
+
+/// One new riwayat jabatan entry.
+struct JabatanEntry {
+    nip: String,
+    jabatan_id: Uuid,
+    jabatan_nama: String,
+    jenis_jabatan: String,
+    tmt_jabatan: Date,
+    global_position: i64,
+    recorded_at: OffsetDateTime,
+    /// The pegawai's satker after the event (for row-level security).
+    satker_id: String,
+}
+
+/// A row of the batch and whether the batch changed it.
+struct Slot {
+    row: PegawaiRow,
+    dirty: bool,
+}
+
+/// The batch's effect on the read model, built in memory and written at the end.
+struct Fold {
+    /// The rows of the batch's NIPs that exist (loaded or registered in this batch). A NIP
+    /// absent here has no row: events for it change nothing, as an `update ... where nip`
+    /// of a missing row would not.
+    rows: HashMap<String, Slot>,
+    pangkat: Vec<PangkatEntry>,
+    jabatan: Vec<JabatanEntry>,
+}
+
+impl Fold {
+    async fn load(conn: &mut PgConnection, nips: &[&str]) -> Result<Self, sqlx::Error> {
+        let loaded: Vec<PegawaiRow> = sqlx::query_as(&format!(
+            "select {PEGAWAI_ALL_COLUMNS} from pegawai where nip = any($1)"
+        ))
+        .bind(nips)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut rows = HashMap::with_capacity(nips.len());
+        for row in loaded {
+            rows.insert(row.nip.clone(), Slot { row, dirty: false });
+        }
+        Ok(Self {
+            rows,
+            pangkat: Vec::new(),
+            jabatan: Vec::new(),
+        })
+    }
+
+    /// The existing row of `nip`, marked changed; `None` when there is no such pegawai.
+    fn row(&mut self, nip: &str) -> Option<&mut PegawaiRow> {
+        self.rows.get_mut(nip).map(|slot| {
+            slot.dirty = true;
+            &mut slot.row
+        })
+    }
+
+    fn record_pangkat(
+        &mut self,
+        e: &StoredEvent,
+        golongan: &Golongan,
+        pangkat: Option<String>,
+        tmt_golongan: Date,
+        satker_id: String,
+    ) {
+        self.pangkat.push(PangkatEntry {
+            nip: e.aggregate_id.clone(),
+            golongan: golongan.to_string(),
+            pangkat,
+            tmt_golongan,
+            global_position: e.position.global_position,
+            recorded_at: e.recorded_at,
+            satker_id,
+        });
+    }
+
+    fn record_jabatan(
+        &mut self,
+        e: &StoredEvent,
+        jabatan_id: Uuid,
+        jabatan_nama: String,
+        jenis_jabatan: String,
+        tmt_jabatan: Date,
+        satker_id: String,
+    ) {
+        self.jabatan.push(JabatanEntry {
+            nip: e.aggregate_id.clone(),
+            jabatan_id,
+            jabatan_nama,
+            jenis_jabatan,
+            tmt_jabatan,
+            global_position: e.position.global_position,
+            recorded_at: e.recorded_at,
+            satker_id,
+        });
+    }
+
+    /// Applies one event of the stream `e.aggregate_id` to the in-memory rows.
+    fn apply(&mut self, e: &StoredEvent, event: PegawaiEvent) -> Result<(), ProjectionError> {
+        let nip = e.aggregate_id.as_str();
+        match event {
             PegawaiEvent::PegawaiDidaftarkan {
                 nip: _,
                 nama,
@@ -81,65 +284,54 @@ impl Projector for KepegawaianProjector {
                 tmt_pns,
                 tmt_pppk,
             } => {
-                sqlx::query(
-                    "insert into pegawai (nip, satker_id, unit_kerja_id, unit_kerja_nama, nama, gelar_depan,
-                        gelar_belakang, tempat_lahir, tanggal_lahir, jenis_kelamin, jenis_pegawai, golongan,
-                        golongan_urutan, pangkat, tmt_golongan, jabatan_id, jabatan_nama, jenis_jabatan,
-                        kelompok_bup, tmt_jabatan, pendidikan_terakhir, tmt_cpns, tmt_pns, tmt_pppk, version,
-                        last_position, created_at, updated_at)
-                     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-                        $19, $20, $21, $22, $23, $24, $25, $26, $27, $27)",
-                )
-                .bind(nip)
-                .bind(satker_id.as_str())
-                .bind(unit_kerja_id)
-                .bind(&unit_kerja_nama)
-                .bind(&nama)
-                .bind(&gelar_depan)
-                .bind(&gelar_belakang)
-                .bind(&tempat_lahir)
-                .bind(tanggal_lahir)
-                .bind(enum_str(&jenis_kelamin))
-                .bind(enum_str(&jenis_pegawai))
-                .bind(golongan.to_string())
-                .bind(golongan_urutan(&golongan))
-                .bind(&pangkat)
-                .bind(tmt_golongan)
-                .bind(jabatan_id)
-                .bind(&jabatan_nama)
-                .bind(enum_str(&jenis_jabatan))
-                .bind(enum_str(&kelompok_bup))
-                .bind(tmt_jabatan)
-                .bind(enum_str(&pendidikan_terakhir))
-                .bind(tmt_cpns)
-                .bind(tmt_pns)
-                .bind(tmt_pppk)
-                .bind(seq)
-                .bind(pos)
-                .bind(at)
-                .execute(&mut *conn)
-                .await?;
-                insert_riwayat_pangkat(
-                    conn,
-                    nip,
-                    &golongan,
-                    pangkat.as_deref(),
+                // A plain insert would hit the primary key: stop here just as it would.
+                if self.rows.contains_key(nip) {
+                    return Err(ProjectionError::Other(format!(
+                        "pegawai {nip} is registered twice: duplicate key in pegawai"
+                    )));
+                }
+                let satker = satker_id.as_str().to_string();
+                let jenis_jabatan = enum_str(&jenis_jabatan);
+                let row = PegawaiRow {
+                    nip: nip.to_string(),
+                    satker_id: satker.clone(),
+                    unit_kerja_id,
+                    unit_kerja_nama,
+                    nama,
+                    gelar_depan,
+                    gelar_belakang,
+                    tempat_lahir,
+                    tanggal_lahir,
+                    jenis_kelamin: enum_str(&jenis_kelamin),
+                    jenis_pegawai: enum_str(&jenis_pegawai),
+                    golongan: golongan.to_string(),
+                    golongan_urutan: golongan_urutan(&golongan),
+                    pangkat: pangkat.clone(),
                     tmt_golongan,
-                    pos,
-                    at,
-                )
-                .await?;
-                insert_riwayat_jabatan(
-                    conn,
-                    nip,
                     jabatan_id,
-                    &jabatan_nama,
-                    &enum_str(&jenis_jabatan),
+                    jabatan_nama: jabatan_nama.clone(),
+                    jenis_jabatan: jenis_jabatan.clone(),
+                    kelompok_bup: enum_str(&kelompok_bup),
                     tmt_jabatan,
-                    pos,
-                    at,
-                )
-                .await?;
+                    pendidikan_terakhir: enum_str(&pendidikan_terakhir),
+                    tmt_cpns,
+                    tmt_pns,
+                    tmt_pppk,
+                    version: e.sequence,
+                    last_position: e.position.global_position,
+                    created_at: e.recorded_at,
+                    updated_at: e.recorded_at,
+                };
+                self.rows.insert(nip.to_string(), Slot { row, dirty: true });
+                self.record_pangkat(e, &golongan, pangkat, tmt_golongan, satker.clone());
+                self.record_jabatan(
+                    e,
+                    jabatan_id,
+                    jabatan_nama,
+                    jenis_jabatan,
+                    tmt_jabatan,
+                    satker,
+                );
             }
             PegawaiEvent::DataPribadiPegawaiDiubah {
                 nama,
@@ -148,22 +340,14 @@ impl Projector for KepegawaianProjector {
                 tempat_lahir,
                 pendidikan_terakhir,
             } => {
-                sqlx::query(
-                    "update pegawai set nama = $2, gelar_depan = $3, gelar_belakang = $4, tempat_lahir = $5,
-                            pendidikan_terakhir = $6, version = $7, last_position = $8, updated_at = $9
-                      where nip = $1",
-                )
-                .bind(nip)
-                .bind(nama)
-                .bind(gelar_depan)
-                .bind(gelar_belakang)
-                .bind(tempat_lahir)
-                .bind(enum_str(&pendidikan_terakhir))
-                .bind(seq)
-                .bind(pos)
-                .bind(at)
-                .execute(&mut *conn)
-                .await?;
+                if let Some(row) = self.row(nip) {
+                    row.nama = nama;
+                    row.gelar_depan = gelar_depan;
+                    row.gelar_belakang = gelar_belakang;
+                    row.tempat_lahir = tempat_lahir;
+                    row.pendidikan_terakhir = enum_str(&pendidikan_terakhir);
+                    row.touch(e);
+                }
             }
             PegawaiEvent::PangkatPegawaiDicatat {
                 golongan,
@@ -177,31 +361,15 @@ impl Projector for KepegawaianProjector {
                 tmt_golongan,
                 ..
             } => {
-                sqlx::query(
-                    "update pegawai set golongan = $2, golongan_urutan = $3, pangkat = $4, tmt_golongan = $5,
-                            version = $6, last_position = $7, updated_at = $8
-                      where nip = $1",
-                )
-                .bind(nip)
-                .bind(golongan.to_string())
-                .bind(golongan_urutan(&golongan))
-                .bind(&pangkat)
-                .bind(tmt_golongan)
-                .bind(seq)
-                .bind(pos)
-                .bind(at)
-                .execute(&mut *conn)
-                .await?;
-                insert_riwayat_pangkat(
-                    conn,
-                    nip,
-                    &golongan,
-                    pangkat.as_deref(),
-                    tmt_golongan,
-                    pos,
-                    at,
-                )
-                .await?;
+                if let Some(row) = self.row(nip) {
+                    row.golongan = golongan.to_string();
+                    row.golongan_urutan = golongan_urutan(&golongan);
+                    row.pangkat = pangkat.clone();
+                    row.tmt_golongan = tmt_golongan;
+                    row.touch(e);
+                    let satker = row.satker_id.clone();
+                    self.record_pangkat(e, &golongan, pangkat, tmt_golongan, satker);
+                }
             }
             PegawaiEvent::JabatanPegawaiDicatat {
                 jabatan_id,
@@ -210,52 +378,27 @@ impl Projector for KepegawaianProjector {
                 kelompok_bup,
                 tmt_jabatan,
             } => {
-                let jenis = enum_str(&jenis_jabatan);
-                sqlx::query(
-                    "update pegawai set jabatan_id = $2, jabatan_nama = $3, jenis_jabatan = $4, kelompok_bup = $5,
-                            tmt_jabatan = $6, version = $7, last_position = $8, updated_at = $9
-                      where nip = $1",
-                )
-                .bind(nip)
-                .bind(jabatan_id)
-                .bind(&jabatan_nama)
-                .bind(&jenis)
-                .bind(enum_str(&kelompok_bup))
-                .bind(tmt_jabatan)
-                .bind(seq)
-                .bind(pos)
-                .bind(at)
-                .execute(&mut *conn)
-                .await?;
-                insert_riwayat_jabatan(
-                    conn,
-                    nip,
-                    jabatan_id,
-                    &jabatan_nama,
-                    &jenis,
-                    tmt_jabatan,
-                    pos,
-                    at,
-                )
-                .await?;
+                if let Some(row) = self.row(nip) {
+                    let jenis = enum_str(&jenis_jabatan);
+                    row.jabatan_id = jabatan_id;
+                    row.jabatan_nama = jabatan_nama.clone();
+                    row.jenis_jabatan = jenis.clone();
+                    row.kelompok_bup = enum_str(&kelompok_bup);
+                    row.tmt_jabatan = tmt_jabatan;
+                    row.touch(e);
+                    let satker = row.satker_id.clone();
+                    self.record_jabatan(e, jabatan_id, jabatan_nama, jenis, tmt_jabatan, satker);
+                }
             }
             PegawaiEvent::UnitKerjaPegawaiDipindahkan {
                 unit_kerja_id,
                 unit_kerja_nama,
             } => {
-                sqlx::query(
-                    "update pegawai set unit_kerja_id = $2, unit_kerja_nama = $3, version = $4, last_position = $5,
-                            updated_at = $6
-                      where nip = $1",
-                )
-                .bind(nip)
-                .bind(unit_kerja_id)
-                .bind(unit_kerja_nama)
-                .bind(seq)
-                .bind(pos)
-                .bind(at)
-                .execute(&mut *conn)
-                .await?;
+                if let Some(row) = self.row(nip) {
+                    row.unit_kerja_id = unit_kerja_id;
+                    row.unit_kerja_nama = unit_kerja_nama;
+                    row.touch(e);
+                }
             }
             // Mutasi: the row follows the person at once (satker, unit, jabatan); dating
             // the move by its TMT is left to the queries.
@@ -268,7 +411,7 @@ impl Projector for KepegawaianProjector {
                 ..
             } => {
                 let unit = unit_kerja_id.zip(unit_kerja_nama);
-                pindah_pegawai(conn, e, Some(satker_tujuan.as_str()), unit, jabatan, tmt).await?;
+                self.pindah(e, Some(satker_tujuan.as_str()), unit, jabatan, tmt);
             }
             PegawaiEvent::PegawaiMutasiMasuk {
                 tmt,
@@ -279,7 +422,7 @@ impl Projector for KepegawaianProjector {
                 ..
             } => {
                 let unit = Some((unit_kerja_id, unit_kerja_nama));
-                pindah_pegawai(conn, e, Some(satker_id.as_str()), unit, jabatan, tmt).await?;
+                self.pindah(e, Some(satker_id.as_str()), unit, jabatan, tmt);
             }
             PegawaiEvent::PegawaiMutasiInternal {
                 tmt,
@@ -289,140 +432,245 @@ impl Projector for KepegawaianProjector {
                 ..
             } => {
                 let unit = unit_kerja_id.zip(unit_kerja_nama);
-                pindah_pegawai(conn, e, None, unit, jabatan, tmt).await?;
+                self.pindah(e, None, unit, jabatan, tmt);
             }
             // No status column yet: only the row's version moves.
             PegawaiEvent::PegawaiPensiun { .. } => {
-                sqlx::query(
-                    "update pegawai set version = $2, last_position = $3, updated_at = $4 where nip = $1",
-                )
-                .bind(nip)
-                .bind(seq)
-                .bind(pos)
-                .bind(at)
-                .execute(&mut *conn)
-                .await?;
+                if let Some(row) = self.row(nip) {
+                    row.touch(e);
+                }
             }
             PegawaiEvent::PegawaiDiangkatPns { tmt_pns } => {
-                sqlx::query(
-                    "update pegawai set jenis_pegawai = 'PNS', tmt_pns = $2, version = $3, last_position = $4,
-                            updated_at = $5
-                      where nip = $1",
-                )
-                .bind(nip)
-                .bind(tmt_pns)
-                .bind(seq)
-                .bind(pos)
-                .bind(at)
-                .execute(&mut *conn)
-                .await?;
+                if let Some(row) = self.row(nip) {
+                    row.jenis_pegawai = "PNS".to_string();
+                    row.tmt_pns = Some(tmt_pns);
+                    row.touch(e);
+                }
             }
+        }
+        Ok(())
+    }
+
+    /// Moves the pegawai of `e`'s stream to another satker, unit and/or jabatan (a mutasi);
+    /// `None` leaves that part as it is. A new jabatan also enters riwayat jabatan, under the
+    /// satker the pegawai has after the move.
+    fn pindah(
+        &mut self,
+        e: &StoredEvent,
+        satker_id: Option<&str>,
+        unit: Option<(Uuid, String)>,
+        jabatan: Option<JabatanMutasi>,
+        tmt: Date,
+    ) {
+        let Some(row) = self.row(&e.aggregate_id) else {
+            return;
+        };
+        if let Some(s) = satker_id {
+            row.satker_id = s.to_string();
+        }
+        if let Some((id, nama)) = unit {
+            row.unit_kerja_id = id;
+            row.unit_kerja_nama = nama;
+        }
+        let jenis = jabatan.as_ref().map(|j| enum_str(&j.jenis_jabatan));
+        if let Some(j) = &jabatan {
+            row.jabatan_id = j.jabatan_id;
+            row.jabatan_nama = j.jabatan_nama.clone();
+            row.jenis_jabatan = jenis.clone().unwrap_or_default();
+            row.kelompok_bup = enum_str(&j.kelompok_bup);
+            row.tmt_jabatan = tmt;
+        }
+        row.touch(e);
+        let satker = row.satker_id.clone();
+        if let Some(j) = jabatan {
+            self.record_jabatan(
+                e,
+                j.jabatan_id,
+                j.jabatan_nama,
+                jenis.unwrap_or_default(),
+                tmt,
+                satker,
+            );
+        }
+    }
+
+    /// Writes the changed rows and the new riwayat entries: one statement per table, the
+    /// arrays unnested server-side (pegawai first: riwayat rows reference it).
+    async fn write(self, conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+        let changed: Vec<PegawaiRow> = self
+            .rows
+            .into_values()
+            .filter(|s| s.dirty)
+            .map(|s| s.row)
+            .collect();
+        if !changed.is_empty() {
+            upsert_pegawai(conn, changed).await?;
+        }
+        if !self.pangkat.is_empty() {
+            insert_riwayat_pangkat(conn, self.pangkat).await?;
+        }
+
+        if !self.jabatan.is_empty() {
+            insert_riwayat_jabatan(conn, self.jabatan).await?;
         }
         Ok(())
     }
 }
 
-async fn insert_riwayat_pangkat(
-    conn: &mut PgConnection,
-    nip: &str,
-    golongan: &Golongan,
-    pangkat: Option<&str>,
-    tmt: Date,
-    pos: i64,
-    at: OffsetDateTime,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "insert into riwayat_pangkat (nip, golongan, pangkat, tmt_golongan, global_position, recorded_at, satker_id)
-         select $1, $2, $3, $4, $5, $6, satker_id from pegawai where nip = $1",
-    )
+/// Column-wise vectors of `rows`, one per column, for `unnest`.
+macro_rules! columns {
+    ($rows:expr; $($field:ident),+ $(,)?) => {{
+        let rows = $rows;
+        $(let mut $field = Vec::with_capacity(rows.len());)+
+        for r in rows {
+            $($field.push(r.$field);)+
+        }
+        ($($field,)+)
+    }};
+}
+
+async fn upsert_pegawai(conn: &mut PgConnection, rows: Vec<PegawaiRow>) -> Result<(), sqlx::Error> {
+    let (
+        nip,
+        satker_id,
+        unit_kerja_id,
+        unit_kerja_nama,
+        nama,
+        gelar_depan,
+        gelar_belakang,
+        tempat_lahir,
+        tanggal_lahir,
+        jenis_kelamin,
+        jenis_pegawai,
+        golongan,
+        golongan_urutan,
+        pangkat,
+        tmt_golongan,
+        jabatan_id,
+        jabatan_nama,
+        jenis_jabatan,
+        kelompok_bup,
+        tmt_jabatan,
+        pendidikan_terakhir,
+        tmt_cpns,
+        tmt_pns,
+        tmt_pppk,
+        version,
+        last_position,
+        created_at,
+        updated_at,
+    ) = columns!(rows; nip, satker_id, unit_kerja_id, unit_kerja_nama, nama, gelar_depan,
+        gelar_belakang, tempat_lahir, tanggal_lahir, jenis_kelamin, jenis_pegawai, golongan,
+        golongan_urutan, pangkat, tmt_golongan, jabatan_id, jabatan_nama, jenis_jabatan,
+        kelompok_bup, tmt_jabatan, pendidikan_terakhir, tmt_cpns, tmt_pns, tmt_pppk, version,
+        last_position, created_at, updated_at);
+    sqlx::query(&format!(
+        "insert into pegawai ({PEGAWAI_ALL_COLUMNS})
+         select * from unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[],
+            $7::text[], $8::text[], $9::date[], $10::text[], $11::text[], $12::text[], $13::int[],
+            $14::text[], $15::date[], $16::uuid[], $17::text[], $18::text[], $19::text[], $20::date[],
+            $21::text[], $22::date[], $23::date[], $24::date[], $25::bigint[], $26::bigint[],
+            $27::timestamptz[], $28::timestamptz[])
+         on conflict (nip) do update set satker_id = excluded.satker_id,
+            unit_kerja_id = excluded.unit_kerja_id, unit_kerja_nama = excluded.unit_kerja_nama,
+            nama = excluded.nama, gelar_depan = excluded.gelar_depan,
+            gelar_belakang = excluded.gelar_belakang, tempat_lahir = excluded.tempat_lahir,
+            tanggal_lahir = excluded.tanggal_lahir, jenis_kelamin = excluded.jenis_kelamin,
+            jenis_pegawai = excluded.jenis_pegawai, golongan = excluded.golongan,
+            golongan_urutan = excluded.golongan_urutan, pangkat = excluded.pangkat,
+            tmt_golongan = excluded.tmt_golongan, jabatan_id = excluded.jabatan_id,
+            jabatan_nama = excluded.jabatan_nama, jenis_jabatan = excluded.jenis_jabatan,
+            kelompok_bup = excluded.kelompok_bup, tmt_jabatan = excluded.tmt_jabatan,
+            pendidikan_terakhir = excluded.pendidikan_terakhir, tmt_cpns = excluded.tmt_cpns,
+            tmt_pns = excluded.tmt_pns, tmt_pppk = excluded.tmt_pppk, version = excluded.version,
+            last_position = excluded.last_position, created_at = excluded.created_at,
+            updated_at = excluded.updated_at"
+    ))
     .bind(nip)
-    .bind(golongan.to_string())
+    .bind(satker_id)
+    .bind(unit_kerja_id)
+    .bind(unit_kerja_nama)
+    .bind(nama)
+    .bind(gelar_depan)
+    .bind(gelar_belakang)
+    .bind(tempat_lahir)
+    .bind(tanggal_lahir)
+    .bind(jenis_kelamin)
+    .bind(jenis_pegawai)
+    .bind(golongan)
+    .bind(golongan_urutan)
     .bind(pangkat)
-    .bind(tmt)
-    .bind(pos)
-    .bind(at)
+    .bind(tmt_golongan)
+    .bind(jabatan_id)
+    .bind(jabatan_nama)
+    .bind(jenis_jabatan)
+    .bind(kelompok_bup)
+    .bind(tmt_jabatan)
+    .bind(pendidikan_terakhir)
+    .bind(tmt_cpns)
+    .bind(tmt_pns)
+    .bind(tmt_pppk)
+    .bind(version)
+    .bind(last_position)
+    .bind(created_at)
+    .bind(updated_at)
     .execute(conn)
     .await?;
     Ok(())
 }
 
-/// Moves the pegawai row of `e`'s stream to another satker, unit and/or jabatan (a mutasi);
-/// `None` leaves that part as it is. A new jabatan also enters riwayat jabatan.
-async fn pindah_pegawai(
+async fn insert_riwayat_pangkat(
     conn: &mut PgConnection,
-    e: &StoredEvent,
-    satker_id: Option<&str>,
-    unit: Option<(Uuid, String)>,
-    jabatan: Option<JabatanMutasi>,
-    tmt: Date,
+    rows: Vec<PangkatEntry>,
 ) -> Result<(), sqlx::Error> {
-    let (unit_id, unit_nama) = unit.unzip();
-    let jenis_jabatan = jabatan.as_ref().map(|j| enum_str(&j.jenis_jabatan));
+    let (nip, golongan, pangkat, tmt_golongan, global_position, recorded_at, satker_id) = columns!(
+        rows; nip, golongan, pangkat, tmt_golongan, global_position, recorded_at, satker_id);
     sqlx::query(
-        "update pegawai set satker_id = coalesce($2, satker_id), unit_kerja_id = coalesce($3, unit_kerja_id),
-                unit_kerja_nama = coalesce($4, unit_kerja_nama), jabatan_id = coalesce($5, jabatan_id),
-                jabatan_nama = coalesce($6, jabatan_nama), jenis_jabatan = coalesce($7, jenis_jabatan),
-                kelompok_bup = coalesce($8, kelompok_bup),
-                tmt_jabatan = case when $5::uuid is null then tmt_jabatan else $9 end,
-                version = $10, last_position = $11, updated_at = $12
-          where nip = $1",
+        "insert into riwayat_pangkat (nip, golongan, pangkat, tmt_golongan, global_position, recorded_at, satker_id)
+         select * from unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::bigint[],
+            $6::timestamptz[], $7::text[])",
     )
-    .bind(&e.aggregate_id)
+    .bind(nip)
+    .bind(golongan)
+    .bind(pangkat)
+    .bind(tmt_golongan)
+    .bind(global_position)
+    .bind(recorded_at)
     .bind(satker_id)
-    .bind(unit_id)
-    .bind(unit_nama)
-    .bind(jabatan.as_ref().map(|j| j.jabatan_id))
-    .bind(jabatan.as_ref().map(|j| j.jabatan_nama.clone()))
-    .bind(&jenis_jabatan)
-    .bind(jabatan.as_ref().map(|j| enum_str(&j.kelompok_bup)))
-    .bind(tmt)
-    .bind(e.sequence)
-    .bind(e.position.global_position)
-    .bind(e.recorded_at)
-    .execute(&mut *conn)
+    .execute(conn)
     .await?;
-    if let Some(j) = &jabatan {
-        insert_riwayat_jabatan(
-            conn,
-            &e.aggregate_id,
-            j.jabatan_id,
-            &j.jabatan_nama,
-            jenis_jabatan.as_deref().unwrap_or_default(),
-            tmt,
-            e.position.global_position,
-            e.recorded_at,
-        )
-        .await?;
-    }
     Ok(())
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "one column each; a struct would only rename them"
-)]
 async fn insert_riwayat_jabatan(
     conn: &mut PgConnection,
-    nip: &str,
-    jabatan_id: Uuid,
-    nama: &str,
-    jenis: &str,
-    tmt: Date,
-    pos: i64,
-    at: OffsetDateTime,
+    rows: Vec<JabatanEntry>,
 ) -> Result<(), sqlx::Error> {
+    let (
+        nip,
+        jabatan_id,
+        jabatan_nama,
+        jenis_jabatan,
+        tmt_jabatan,
+        global_position,
+        recorded_at,
+        satker_id,
+    ) = columns!(rows; nip, jabatan_id, jabatan_nama, jenis_jabatan, tmt_jabatan, global_position,
+        recorded_at, satker_id);
     sqlx::query(
         "insert into riwayat_jabatan (nip, jabatan_id, jabatan_nama, jenis_jabatan, tmt_jabatan, global_position,
             recorded_at, satker_id)
-         select $1, $2, $3, $4, $5, $6, $7, satker_id from pegawai where nip = $1",
+         select * from unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::date[], $6::bigint[],
+            $7::timestamptz[], $8::text[])",
     )
     .bind(nip)
     .bind(jabatan_id)
-    .bind(nama)
-    .bind(jenis)
-    .bind(tmt)
-    .bind(pos)
-    .bind(at)
+    .bind(jabatan_nama)
+    .bind(jenis_jabatan)
+    .bind(tmt_jabatan)
+    .bind(global_position)
+    .bind(recorded_at)
+    .bind(satker_id)
     .execute(conn)
     .await?;
     Ok(())

@@ -89,6 +89,35 @@ pub enum ProjectionError {
     Other(String),
 }
 
+/// Why a projector could not apply a batch, and at which of its events.
+#[derive(Debug, thiserror::Error)]
+#[error("{error}")]
+pub struct BatchError {
+    /// The index (in the batch) of the event that failed, when the projector knows it. `None`
+    /// when a statement covering several events failed (a multi-row write): the runtime then
+    /// applies the batch one event at a time to find the event.
+    pub index: Option<usize>,
+    pub error: ProjectionError,
+}
+
+impl BatchError {
+    /// Event `index` of the batch failed.
+    pub fn at(index: usize, error: impl Into<ProjectionError>) -> Self {
+        Self {
+            index: Some(index),
+            error: error.into(),
+        }
+    }
+
+    /// A statement covering several events failed; which one is not known.
+    pub fn unattributed(error: impl Into<ProjectionError>) -> Self {
+        Self {
+            index: None,
+            error: error.into(),
+        }
+    }
+}
+
 /// One read model builder. It sees every event in order and decides what concerns it.
 #[async_trait]
 pub trait Projector: Send + Sync + 'static {
@@ -104,6 +133,27 @@ pub trait Projector: Send + Sync + 'static {
         conn: &mut PgConnection,
         event: &StoredEvent,
     ) -> Result<(), ProjectionError>;
+
+    /// Applies a batch of events, in order, inside the batch transaction. The default applies
+    /// them one by one with [`apply`](Self::apply); a projector whose cost is dominated by
+    /// round trips overrides it to write the whole batch with a few multi-row statements.
+    ///
+    /// # Errors
+    /// The failing event's index when known (the runtime commits the events before it and
+    /// stops there), or no index when a multi-row statement failed (the runtime then applies
+    /// the batch one event at a time, through this same method, to find the event).
+    async fn apply_batch(
+        &self,
+        conn: &mut PgConnection,
+        events: &[StoredEvent],
+    ) -> Result<(), BatchError> {
+        for (i, event) in events.iter().enumerate() {
+            self.apply(conn, event)
+                .await
+                .map_err(|e| BatchError::at(i, e))?;
+        }
+        Ok(())
+    }
 }
 
 /// What a projector is doing, for `/health` and metrics.
@@ -168,6 +218,9 @@ impl Default for RunnerOptions {
 /// Reads the next batch in safe order after `after`.
 ///
 /// One statement, one snapshot: the xmin horizon and the rows come from the same snapshot.
+/// The `order by` names the table's columns: a bare `tx_id` would mean the `bigint` output
+/// column of that name, which no index serves, so every batch would sort all the events after
+/// the checkpoint (quadratic over a rebuild).
 ///
 /// # Errors
 /// Database errors.
@@ -184,7 +237,7 @@ pub async fn read_batch(
           where (tx_id, global_position) > ($1::bigint::text::xid8, $2::bigint)
             and tx_id < pg_snapshot_xmin(pg_current_snapshot())
             and ($4::bigint is null or (tx_id, global_position) <= ($4::bigint::text::xid8, $5::bigint))
-          order by tx_id, global_position
+          order by events.tx_id, events.global_position
           limit $3",
     )
     .bind(after.tx_id)
@@ -525,46 +578,74 @@ impl ProjectorRunner {
             });
             return Ok(BatchOutcome::Applied(0));
         }
-        match self.apply_batch(checkpoint, &batch).await? {
-            Ok(outcome) => Ok(outcome),
-            Err((index, error)) => {
-                // Commit what came before the bad event, then stop at it.
-                if index > 0 {
-                    self.apply_batch(checkpoint, &batch[..index])
-                        .await?
-                        .map_err(|(_, e)| e)?;
-                }
-                let event = &batch[index];
-                tracing::error!(
+        let (index, error, mode) = match self.commit_batch(checkpoint, &batch, Apply::Batch).await?
+        {
+            Ok(outcome) => return Ok(outcome),
+            Err(BatchError {
+                index: Some(i),
+                error,
+            }) => (i, error, Apply::Batch),
+            Err(BatchError { index: None, error }) => {
+                // A multi-row statement failed and the projector cannot say for which event:
+                // apply one event at a time to find it (this is the failure path only).
+                tracing::warn!(
                     projector = %name,
-                    global_position = event.position.global_position,
-                    aggregate_type = %event.aggregate_type,
-                    aggregate_id = %event.aggregate_id,
-                    event_type = %event.event_type,
                     error = %error,
-                    "projector stopped at an event it cannot apply"
+                    "batch failed without naming an event; applying it event by event"
                 );
-                self.status.send_modify(|s| {
-                    s.state = ProjectorState::Failed {
-                        global_position: event.position.global_position,
-                        aggregate_type: event.aggregate_type.clone(),
-                        aggregate_id: event.aggregate_id.clone(),
-                        event_type: event.event_type.clone(),
-                        error: error.to_string(),
-                    };
-                    s.failures += 1;
-                });
-                Err(error)
+                match self
+                    .commit_batch(checkpoint, &batch, Apply::OneByOne)
+                    .await?
+                {
+                    Ok(outcome) => return Ok(outcome),
+                    // One event at a time, every failure has an index; 0 is only a fallback.
+                    Err(BatchError { index, error }) => {
+                        (index.unwrap_or(0), error, Apply::OneByOne)
+                    }
+                }
             }
+        };
+        // A projector naming an index outside the batch is a bug; blame the last event rather
+        // than panic.
+        let index = index.min(batch.len() - 1);
+        // Commit what came before the bad event, then stop at it.
+        if index > 0 {
+            self.commit_batch(checkpoint, &batch[..index], mode)
+                .await?
+                .map_err(|e| e.error)?;
         }
+        let event = &batch[index];
+        tracing::error!(
+            projector = %name,
+            global_position = event.position.global_position,
+            aggregate_type = %event.aggregate_type,
+            aggregate_id = %event.aggregate_id,
+            event_type = %event.event_type,
+            error = %error,
+            "projector stopped at an event it cannot apply"
+        );
+        self.status.send_modify(|s| {
+            s.state = ProjectorState::Failed {
+                global_position: event.position.global_position,
+                aggregate_type: event.aggregate_type.clone(),
+                aggregate_id: event.aggregate_id.clone(),
+                event_type: event.event_type.clone(),
+                error: error.to_string(),
+            };
+            s.failures += 1;
+        });
+        Err(error)
     }
 
-    /// `Ok(Err((i, e)))`: event `i` failed and the transaction was rolled back.
-    async fn apply_batch(
+    /// Applies `batch` and moves the checkpoint past it, in one transaction.
+    /// `Ok(Err(e))`: the projector failed (at `e.index` when known) and the transaction was
+    /// rolled back.
+    async fn commit_batch(
         &self,
         expected: Position,
         batch: &[StoredEvent],
-    ) -> Result<Result<BatchOutcome, (usize, ProjectionError)>, ProjectionError> {
+        mode: Apply,
+    ) -> Result<Result<BatchOutcome, BatchError>, ProjectionError> {
         let name = self.projector.name();
         let mut tx = self.target.begin().await?;
         sqlx::query(
@@ -588,11 +669,28 @@ impl ProjectorRunner {
             tx.rollback().await?;
             return Ok(Ok(BatchOutcome::Raced));
         }
-        for (i, event) in batch.iter().enumerate() {
-            if let Err(e) = self.projector.apply(&mut tx, event).await {
-                tx.rollback().await?;
-                return Ok(Err((i, e)));
+        let applied = match mode {
+            Apply::Batch => self.projector.apply_batch(&mut tx, batch).await,
+            Apply::OneByOne => {
+                let mut result = Ok(());
+                for (i, event) in batch.iter().enumerate() {
+                    // Through `apply_batch` too, so a projector that batches is located by
+                    // the very code that failed.
+                    if let Err(e) = self
+                        .projector
+                        .apply_batch(&mut tx, std::slice::from_ref(event))
+                        .await
+                    {
+                        result = Err(BatchError::at(i, e.error));
+                        break;
+                    }
+                }
+                result
             }
+        };
+        if let Err(e) = applied {
+            tx.rollback().await?;
+            return Ok(Err(e));
         }
         let last = batch.last().map(|e| e.position).unwrap_or(expected);
         let applied: i64 = sqlx::query_scalar(
@@ -615,6 +713,15 @@ impl ProjectorRunner {
         });
         Ok(Ok(BatchOutcome::Applied(batch.len())))
     }
+}
+
+/// How [`ProjectorRunner::commit_batch`] hands a batch to the projector.
+#[derive(Debug, Clone, Copy)]
+enum Apply {
+    /// The whole batch in one [`Projector::apply_batch`] call (the normal path).
+    Batch,
+    /// One event per call, to locate a failure the batch call could not attribute.
+    OneByOne,
 }
 
 /// Sleeps for `timeout`, or until notified, or until shutdown. True when shutting down.
