@@ -196,6 +196,55 @@ async fn replay(
     Ok(done)
 }
 
+/// Drops the scratch schema's foreign keys and the indexes that back no constraint, returning
+/// the statements that recreate them (as PostgreSQL describes them, so nothing is restated by
+/// hand).
+async fn defer_secondary(scratch: &Scratch) -> Result<Vec<String>, sqlx::Error> {
+    let foreign_keys: Vec<(String, String, String)> = sqlx::query_as(
+        "select c.conrelid::regclass::text, c.conname::text, pg_get_constraintdef(c.oid)
+           from pg_constraint c join pg_namespace n on n.oid = c.connamespace
+          where n.nspname = $1 and c.contype = 'f'",
+    )
+    .bind(&scratch.schema)
+    .fetch_all(&scratch.pool)
+    .await?;
+    let indexes: Vec<(String, String)> = sqlx::query_as(
+        "select i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+           from pg_index i join pg_class t on t.oid = i.indrelid join pg_namespace n on n.oid = t.relnamespace
+          where n.nspname = $1
+            and not exists (select 1 from pg_constraint c where c.conindid = i.indexrelid)",
+    )
+    .bind(&scratch.schema)
+    .fetch_all(&scratch.pool)
+    .await?;
+    let mut restore = Vec::new();
+    for (table, name, def) in foreign_keys {
+        scratch
+            .pool
+            .execute(format!("alter table {table} drop constraint {}", quote(&name)).as_str())
+            .await?;
+        restore.push(format!(
+            "alter table {table} add constraint {} {def}",
+            quote(&name)
+        ));
+    }
+    for (index, def) in indexes {
+        scratch
+            .pool
+            .execute(format!("drop index {index}").as_str())
+            .await?;
+        restore.push(def);
+    }
+    Ok(restore)
+}
+
+async fn restore_secondary(scratch: &Scratch, statements: &[String]) -> Result<(), sqlx::Error> {
+    for statement in statements {
+        scratch.pool.execute(statement.as_str()).await?;
+    }
+    Ok(())
+}
+
 /// What a rebuild and a verification both start from.
 struct Setup {
     /// Owner pool on the live module database.
@@ -248,7 +297,10 @@ pub async fn rebuild(
         scratch,
     } = setup(source, target, "rb").await?;
     let result = async {
-        // Most of the work, while the live model keeps serving.
+        // Most of the work, while the live model keeps serving. Secondary indexes and foreign
+        // keys are put back afterwards: building an index once is far cheaper than maintaining
+        // it row by row, and nothing reads the scratch schema meanwhile.
+        let deferred = defer_secondary(&scratch).await?;
         let mut done = replay(
             source,
             &scratch,
@@ -260,6 +312,7 @@ pub async fn rebuild(
             progress,
         )
         .await?;
+        restore_secondary(&scratch, &deferred).await?;
         // The swap: hold the live projectors back, take in what arrived meanwhile, rename.
         let mut tx = owner.begin().await?;
         tx.execute("set local lock_timeout = '60s'").await?;

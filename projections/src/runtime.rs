@@ -439,15 +439,40 @@ impl ProjectorRunner {
         until: Option<Position>,
         progress: &mut (dyn FnMut(u64) + Send),
     ) -> Result<u64, ProjectionError> {
+        // Pipelined: while batch k is applied on the target, batch k+1 is read and decoded from
+        // the source on another task, so both cores work during catch-ups and rebuilds.
+        let name = self.projector.name();
+        let size = self.options.batch_size;
         let mut total = 0u64;
+        let (mut checkpoint, _) = read_checkpoint(&self.target, name).await?;
+        let mut batch = read_batch(&self.source, checkpoint, size, until).await?;
         loop {
-            match self.step_until(until).await? {
-                BatchOutcome::Applied(0) => return Ok(total),
+            let Some(last) = batch.last().map(|e| e.position) else {
+                self.status.send_if_modified(|s| {
+                    let changed = s.checkpoint != checkpoint;
+                    s.checkpoint = checkpoint;
+                    changed
+                });
+                return Ok(total);
+            };
+            let source = self.source.clone();
+            let prefetch =
+                tokio::spawn(async move { read_batch(&source, last, size, until).await });
+            match self.apply_read_batch(checkpoint, batch).await? {
                 BatchOutcome::Applied(n) => {
                     total += n as u64;
                     progress(total);
+                    checkpoint = last;
+                    batch = prefetch.await.map_err(|e| {
+                        ProjectionError::Other(format!("prefetch task failed: {e}"))
+                    })??;
                 }
-                BatchOutcome::Raced => {}
+                BatchOutcome::Raced => {
+                    // Someone else moved the checkpoint: start again from where it is.
+                    prefetch.abort();
+                    checkpoint = read_checkpoint(&self.target, name).await?.0;
+                    batch = read_batch(&self.source, checkpoint, size, until).await?;
+                }
             }
         }
     }
@@ -578,6 +603,17 @@ impl ProjectorRunner {
             });
             return Ok(BatchOutcome::Applied(0));
         }
+        self.apply_read_batch(checkpoint, batch).await
+    }
+
+    /// Applies a batch read after `checkpoint` (see [`ProjectorRunner::step_until`]): commits it
+    /// with the new checkpoint, or commits what precedes a bad event and stops at it.
+    async fn apply_read_batch(
+        &self,
+        checkpoint: Position,
+        batch: Vec<StoredEvent>,
+    ) -> Result<BatchOutcome, ProjectionError> {
+        let name = self.projector.name();
         let (index, error, mode) = match self.commit_batch(checkpoint, &batch, Apply::Batch).await?
         {
             Ok(outcome) => return Ok(outcome),
