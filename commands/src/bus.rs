@@ -12,16 +12,17 @@ use cqrs_es::persist::PersistedEventStore;
 use cqrs_es::{Aggregate, AggregateContext, AggregateError, CqrsFramework, EventStore};
 use postgres_es::PostgresEventRepository;
 use sekretariat_domain::error::DomainError;
+use sekretariat_domain::kenaikan_pangkat::KenaikanPangkat;
 use sekretariat_domain::master::jabatan::Jabatan;
 use sekretariat_domain::master::satker::Satker;
 use sekretariat_domain::master::unit_kerja::UnitKerja;
 use sekretariat_domain::pegawai::Pegawai;
-use sekretariat_domain::ports::{Clock, Services};
+use sekretariat_domain::ports::{Clock, KenaikanPangkatServices, Services};
 use serde::Serialize;
 use sqlx::PgPool;
 
 use crate::metadata::CommandMetadata;
-use crate::ports::EventStoreMasterData;
+use crate::ports::{EventStoreMasterData, EventStoreUsulKp};
 
 /// How a command ended, for metrics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,7 +94,7 @@ pub enum CommandError {
     Unexpected(String),
 }
 
-fn new_cqrs<A: Aggregate<Services = Services>>(pool: &PgPool, services: Services) -> Cqrs<A> {
+fn new_cqrs<A: Aggregate>(pool: &PgPool, services: A::Services) -> Cqrs<A> {
     let store = crate::store::event_store::<A>(pool);
     CqrsFramework::new(store, vec![], services)
 }
@@ -106,6 +107,7 @@ pub struct CommandBus {
     pub unit_kerja: Cqrs<UnitKerja>,
     pub jabatan: Cqrs<Jabatan>,
     pub pegawai: Cqrs<Pegawai>,
+    pub kenaikan_pangkat: Cqrs<KenaikanPangkat>,
     pegawai_store: PersistedEventStore<PostgresEventRepository, Pegawai>,
     observer: Option<Arc<dyn CommandObserver>>,
 }
@@ -130,6 +132,13 @@ impl CommandBus {
             satker: new_cqrs(&pool, services.clone()),
             unit_kerja: new_cqrs(&pool, services.clone()),
             jabatan: new_cqrs(&pool, services.clone()),
+            kenaikan_pangkat: new_cqrs(
+                &pool,
+                KenaikanPangkatServices::new(
+                    services.clone(),
+                    Arc::new(EventStoreUsulKp::new(pool.clone())),
+                ),
+            ),
             pegawai: new_cqrs(&pool, services),
             pegawai_store: crate::store::event_store(&pool),
             observer,

@@ -107,3 +107,44 @@ impl Clock for SystemClock {
             .date()
     }
 }
+
+/// Finds a pegawai's open usul KP in the event store: a `kenaikan_pangkat` stream registered
+/// for the NIP that has neither been finished nor refused.
+///
+/// The check and the append of a new usul are separate transactions, so two usul for one
+/// pegawai submitted at the same instant could both pass; a per-NIP guard stream will close
+/// that gap when the KP routes are built (issue 5). Within one request flow it holds.
+pub struct EventStoreUsulKp {
+    pool: PgPool,
+}
+
+impl EventStoreUsulKp {
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+}
+
+#[async_trait]
+impl sekretariat_domain::ports::KenaikanPangkatPort for EventStoreUsulKp {
+    async fn usul_terbuka(
+        &self,
+        nip: &sekretariat_domain::values::Nip,
+    ) -> Result<Option<Uuid>, DomainError> {
+        let open: Option<String> = sqlx::query_scalar(
+            "select e.aggregate_id from events e
+              where e.aggregate_type = 'kenaikan_pangkat' and e.sequence = 1
+                and e.payload -> 'KenaikanPangkatDiusulkan' ->> 'nip' = $1
+                and not exists (
+                    select 1 from events t
+                     where t.aggregate_type = 'kenaikan_pangkat' and t.aggregate_id = e.aggregate_id
+                       and t.event_type in ('UsulKpSelesai', 'UsulKpDitolak'))
+              order by e.global_position
+              limit 1",
+        )
+        .bind(nip.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(unavailable("usul KP"))?;
+        Ok(open.and_then(|id| Uuid::parse_str(&id).ok()))
+    }
+}

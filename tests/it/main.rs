@@ -5,6 +5,7 @@ mod api;
 mod audit;
 mod audit_api;
 mod idempotency;
+mod kp;
 mod openapi;
 mod ops;
 mod peringatan;
