@@ -441,18 +441,15 @@ fn pool_usage(name: &'static str, pool: &PgPool) -> (&'static str, i64, i64) {
 impl ScrapeSnapshot {
     async fn read(state: &AppState, activity_pool: Option<&PgPool>) -> Self {
         let mut projectors = Vec::with_capacity(state.projectors.len());
-        for (module, rx) in &state.projectors {
+        for p in &state.projectors {
             // Clone out of the watch: a borrow must not be held across the awaits below.
-            let status = rx.borrow().clone();
+            let status = p.status.borrow().clone();
             let up = matches!(
                 status.state,
                 ProjectorState::Running | ProjectorState::Standby
             );
             // The checkpoint row is the truth (a standby instance's own status never moves).
-            let checkpoint = match state.read.get(module) {
-                Some(target) => bounded(read_checkpoint(target, &status.name)).await,
-                None => None,
-            };
+            let checkpoint = bounded(read_checkpoint(&p.checkpoints, &status.name)).await;
             let lag = match checkpoint {
                 Some((cp, _)) => bounded(events_after(&state.eventstore, cp)).await,
                 None => None,

@@ -27,7 +27,7 @@ use crate::config::Settings;
 use crate::db;
 use crate::extract::{json_config, path_config, query_config};
 use crate::metrics::{self, Metrics};
-use crate::routes::{self, AppState};
+use crate::routes::{self, AppState, RunningProjector};
 use crate::security::{self, SecurityPolicy};
 
 /// Every projector, with the module database it writes.
@@ -126,7 +126,11 @@ impl Application {
                 options.runner.clone(),
             )
             .with_wake(wake.clone());
-            statuses.push((module, runner.status()));
+            statuses.push(RunningProjector {
+                label: module.name(),
+                checkpoints: pools.read[&module].clone(),
+                status: runner.status(),
+            });
             tasks.push(tokio::spawn(runner.run(shutdown_rx.clone())));
         }
         // The sealer chains a hash over the events, beside them in the event store (never
@@ -138,7 +142,11 @@ impl Application {
             options.runner.clone(),
         )
         .with_wake(wake.clone());
-        let sealer_status = sealer.status();
+        statuses.push(RunningProjector {
+            label: "eventstore",
+            checkpoints: pools.eventstore.clone(),
+            status: sealer.status(),
+        });
         tasks.push(tokio::spawn(sealer.run(shutdown_rx.clone())));
 
         let state = web::Data::new(AppState {
@@ -147,7 +155,6 @@ impl Application {
             read: pools.read.clone(),
             min_position_timeout: settings.min_position_timeout,
             projectors: statuses,
-            sealer: Some(sealer_status),
         });
         let auth = web::Data::new(Authenticator::new(settings.auth.clone()));
         let metrics = web::Data::new(metrics);

@@ -182,7 +182,7 @@ async fn projector_gauges_show_position_lag_and_state_after_events() {
     let mut text = String::new();
     for _ in 0..100 {
         text = scrape(&app).await;
-        let caught_up = ["master", "kepegawaian"].iter().all(|p| {
+        let caught_up = ["master", "kepegawaian", "audit", "sealer"].iter().all(|p| {
             sample(
                 &text,
                 &format!(r#"projector_lag_events{{projector="{p}"}}"#),
@@ -193,7 +193,7 @@ async fn projector_gauges_show_position_lag_and_state_after_events() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    for p in ["master", "kepegawaian"] {
+    for p in ["master", "kepegawaian", "audit", "sealer"] {
         let labels = format!(r#"{{projector="{p}"}}"#);
         assert_eq!(
             expect_sample(&text, &format!("projector_lag_events{labels}")),

@@ -49,10 +49,9 @@ pub async fn health(_access: MonitoringAccess, state: web::Data<AppState>) -> Ht
     }
     let mut degraded = false;
     let mut projectors = Vec::new();
-    for (module, rx) in &state.projectors {
-        let status = rx.borrow().clone();
-        let target = state.read(*module);
-        let (checkpoint, lag) = match read_checkpoint(target, &status.name).await {
+    for p in &state.projectors {
+        let status = p.status.borrow().clone();
+        let (checkpoint, lag) = match read_checkpoint(&p.checkpoints, &status.name).await {
             Ok((cp, _)) => (Some(cp), events_after(&state.eventstore, cp).await.ok()),
             Err(_) => (None, None),
         };
@@ -64,27 +63,7 @@ pub async fn health(_access: MonitoringAccess, state: web::Data<AppState>) -> Ht
         }
         let mut v = serde_json::to_value(&status).unwrap_or(Value::Null);
         if let Some(o) = v.as_object_mut() {
-            o.insert("module".into(), json!(module.name()));
-            o.insert("checkpoint".into(), json!(checkpoint));
-            o.insert("lag".into(), json!(lag));
-        }
-        projectors.push(v);
-    }
-    if let Some(rx) = &state.sealer {
-        let status = rx.borrow().clone();
-        let (checkpoint, lag) = match read_checkpoint(&state.eventstore, &status.name).await {
-            Ok((cp, _)) => (Some(cp), events_after(&state.eventstore, cp).await.ok()),
-            Err(_) => (None, None),
-        };
-        if matches!(
-            status.state,
-            ProjectorState::Failed { .. } | ProjectorState::Unavailable { .. }
-        ) {
-            degraded = true;
-        }
-        let mut v = serde_json::to_value(&status).unwrap_or(Value::Null);
-        if let Some(o) = v.as_object_mut() {
-            o.insert("module".into(), json!("eventstore"));
+            o.insert("module".into(), json!(p.label));
             o.insert("checkpoint".into(), json!(checkpoint));
             o.insert("lag".into(), json!(lag));
         }

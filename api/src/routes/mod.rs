@@ -46,10 +46,17 @@ pub struct AppState {
     pub eventstore: PgPool,
     pub read: HashMap<Module, PgPool>,
     pub min_position_timeout: Duration,
-    /// Status of each projector this instance runs, with the module it writes.
-    pub projectors: Vec<(Module, watch::Receiver<ProjectorStatus>)>,
-    /// Status of the sealer (tamper evidence), which writes beside the events.
-    pub sealer: Option<watch::Receiver<ProjectorStatus>>,
+    /// Every projector this instance runs (the sealer included), for health and metrics.
+    pub projectors: Vec<RunningProjector>,
+}
+
+/// A projector as health and metrics see it.
+pub struct RunningProjector {
+    /// Where it writes: a module name, or `eventstore` for the sealer.
+    pub label: &'static str,
+    /// A pool on the database holding its checkpoint (readable by the API's roles).
+    pub checkpoints: PgPool,
+    pub status: watch::Receiver<ProjectorStatus>,
 }
 
 impl AppState {
