@@ -304,3 +304,21 @@ mod tests {
         );
     }
 }
+
+/// The `Idempotency-Key` header every command route accepts, described once (list it in a
+/// route's `params(...)`). Never constructed: the key is read by `extract::RequestMeta`.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[expect(dead_code, reason = "describes a header for the OpenAPI document only")]
+pub struct IdempotencyKeyHeader {
+    /// Kunci unik per efek yang dimaksud (mis. UUID): permintaan ulang dengan kunci dan isi yang
+    /// sama menjawab jawaban pertama tanpa efek baru (`Idempotent-Replayed: true`); kunci sama
+    /// dengan isi lain dijawab 422 `idempotency_key_reused`. / One key per intended effect: a
+    /// retry with the same key and body gets the first answer and changes nothing; the same key
+    /// with another body is 422.
+    #[param(
+        rename = "Idempotency-Key",
+        example = "3f1c0b0e-7d3a-4a52-9a5e-2b1d9c0e4f11"
+    )]
+    idempotency_key: Option<String>,
+}

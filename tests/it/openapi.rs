@@ -99,6 +99,13 @@ async fn every_route_in_the_rbac_matrix_is_in_the_openapi_document_and_vice_vers
         }
         let declares = |s: &str| responses.contains_key(s);
         assert!(declares("500"), "{name}: 500 not declared");
+        // Every command route documents the Idempotency-Key header it honours.
+        if rule.method != "GET" {
+            let header = op["parameters"].as_array().into_iter().flatten().any(|p| {
+                p["in"] == "header" && p["name"] == "Idempotency-Key" && p["required"] != true
+            });
+            assert!(header, "{name}: Idempotency-Key header not documented");
+        }
         let security = op["security"].as_array().cloned().unwrap_or_default();
         if rule.public {
             assert!(

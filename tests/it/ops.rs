@@ -182,12 +182,14 @@ async fn projector_gauges_show_position_lag_and_state_after_events() {
     let mut text = String::new();
     for _ in 0..100 {
         text = scrape(&app).await;
-        let caught_up = ["master", "kepegawaian", "audit", "sealer"].iter().all(|p| {
-            sample(
-                &text,
-                &format!(r#"projector_lag_events{{projector="{p}"}}"#),
-            ) == Some(0.0)
-        });
+        let caught_up = ["master", "kepegawaian", "audit", "sealer"]
+            .iter()
+            .all(|p| {
+                sample(
+                    &text,
+                    &format!(r#"projector_lag_events{{projector="{p}"}}"#),
+                ) == Some(0.0)
+            });
         if caught_up {
             break;
         }

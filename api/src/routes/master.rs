@@ -19,7 +19,9 @@ use super::{AppState, ReadQuery, accepted, created, scoped_read};
 use crate::auth::AuthUser;
 use crate::error::read_error;
 use crate::extract::{Fields, RequestMeta, wait_for};
-use crate::openapi::{CommandErrors, CommandOutcomeSchema, ItemErrors, ReadErrors};
+use crate::openapi::{
+    CommandErrors, CommandOutcomeSchema, IdempotencyKeyHeader, ItemErrors, ReadErrors,
+};
 use crate::problem::Problem;
 
 /// The OpenAPI description of these routes (merged by `crate::openapi`).
@@ -142,7 +144,7 @@ pub struct NamaBody {
     tag = "master",
     operation_id = "daftarkan_satker",
     summary = "Daftarkan satker / register a satker",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Kunci unik per permintaan (mis. UUID); permintaan ulang dengan kunci dan isi yang sama menjawab jawaban pertama. / One key per intended effect; a retry with the same key and body gets the first answer.")),
+    params(IdempotencyKeyHeader),
     request_body(content = SatkerBody, content_type = "application/json"),
     responses(
         (status = 201, description = "Terdaftar / registered; `Location` names it", body = CommandOutcomeSchema, headers(("Location" = String))),
@@ -184,7 +186,7 @@ async fn daftarkan_satker(
     tag = "master",
     operation_id = "ubah_satker",
     summary = "Ubah nama satker / rename a satker",
-    params(("id" = String, Path, description = "Kode satker", example = "W13-A99"), ("Idempotency-Key" = Option<String>, Header, description = "Kunci unik per permintaan (mis. UUID); permintaan ulang dengan kunci dan isi yang sama menjawab jawaban pertama. / One key per intended effect; a retry with the same key and body gets the first answer.")),
+    params(("id" = String, Path, description = "Kode satker", example = "W13-A99"), IdempotencyKeyHeader),
     request_body(content = NamaBody, content_type = "application/json"),
     responses(
         (status = 200, description = "Diubah / changed", body = CommandOutcomeSchema),
@@ -293,7 +295,7 @@ pub struct UnitKerjaBody {
     tag = "master",
     operation_id = "bentuk_unit_kerja",
     summary = "Bentuk unit kerja / create a unit kerja",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Kunci unik per permintaan (mis. UUID); permintaan ulang dengan kunci dan isi yang sama menjawab jawaban pertama. / One key per intended effect; a retry with the same key and body gets the first answer.")),
+    params(IdempotencyKeyHeader),
     request_body(content = UnitKerjaBody, content_type = "application/json"),
     responses(
         (status = 201, description = "Dibentuk / created; `Location` names it", body = CommandOutcomeSchema, headers(("Location" = String))),
@@ -344,7 +346,7 @@ async fn bentuk_unit_kerja(
     tag = "master",
     operation_id = "ubah_unit_kerja",
     summary = "Ubah nama unit kerja / rename a unit kerja",
-    params(("id" = uuid::Uuid, Path, description = "Id unit kerja (UUID)"), ("Idempotency-Key" = Option<String>, Header, description = "Kunci unik per permintaan (mis. UUID); permintaan ulang dengan kunci dan isi yang sama menjawab jawaban pertama. / One key per intended effect; a retry with the same key and body gets the first answer.")),
+    params(("id" = uuid::Uuid, Path, description = "Id unit kerja (UUID)"), IdempotencyKeyHeader),
     request_body(content = NamaBody, content_type = "application/json"),
     responses(
         (status = 200, description = "Diubah / changed", body = CommandOutcomeSchema),
@@ -486,7 +488,7 @@ pub struct UbahJabatanBody {
     tag = "master",
     operation_id = "buat_jabatan",
     summary = "Buat jabatan / create a jabatan",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Kunci unik per permintaan (mis. UUID); permintaan ulang dengan kunci dan isi yang sama menjawab jawaban pertama. / One key per intended effect; a retry with the same key and body gets the first answer.")),
+    params(IdempotencyKeyHeader),
     request_body(content = JabatanBody, content_type = "application/json"),
     responses(
         (status = 201, description = "Dibuat / created; `Location` names it", body = CommandOutcomeSchema, headers(("Location" = String))),
@@ -532,7 +534,7 @@ async fn buat_jabatan(
     tag = "master",
     operation_id = "ubah_jabatan",
     summary = "Ubah jabatan / change a jabatan",
-    params(("id" = uuid::Uuid, Path, description = "Id jabatan (UUID)"), ("Idempotency-Key" = Option<String>, Header, description = "Kunci unik per permintaan (mis. UUID); permintaan ulang dengan kunci dan isi yang sama menjawab jawaban pertama. / One key per intended effect; a retry with the same key and body gets the first answer.")),
+    params(("id" = uuid::Uuid, Path, description = "Id jabatan (UUID)"), IdempotencyKeyHeader),
     request_body(content = UbahJabatanBody, content_type = "application/json"),
     responses(
         (status = 200, description = "Diubah / changed", body = CommandOutcomeSchema),

@@ -14,7 +14,9 @@ use super::{AppState, ReadQuery, accepted, created, scoped_read};
 use crate::auth::AuthUser;
 use crate::error::read_error;
 use crate::extract::{Fields, RequestMeta, wait_for};
-use crate::openapi::{CommandErrors, CommandOutcomeSchema, ItemErrors, ReadErrors};
+use crate::openapi::{
+    CommandErrors, CommandOutcomeSchema, IdempotencyKeyHeader, ItemErrors, ReadErrors,
+};
 use crate::problem::Problem;
 
 /// The OpenAPI description of these routes (merged by `crate::openapi`).
@@ -180,7 +182,7 @@ impl DaftarkanBody {
     tag = "pegawai",
     operation_id = "daftarkan_pegawai",
     summary = "Daftarkan pegawai / register a pegawai",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Kunci unik per permintaan (mis. UUID): permintaan ulang dengan kunci dan isi yang sama menjawab jawaban pertama tanpa efek baru; kunci sama dengan isi lain 422. / One key per intended effect: a retry with the same key and body gets the first answer and changes nothing.")),
+    params(IdempotencyKeyHeader),
     request_body(content = DaftarkanBody, content_type = "application/json"),
     responses(
         (status = 201, description = "Terdaftar / registered; `Location` names the new pegawai", body = CommandOutcomeSchema,
@@ -331,7 +333,7 @@ impl UbahBody {
     tag = "pegawai",
     operation_id = "ubah_pegawai",
     summary = "Ubah data pegawai / change a pegawai",
-    params(("nip" = String, Path, description = "NIP pegawai, 18 digit / the pegawai's NIP, 18 digits", example = "199805142022032003"), ("Idempotency-Key" = Option<String>, Header, description = "Kunci unik per permintaan (mis. UUID): permintaan ulang dengan kunci dan isi yang sama menjawab jawaban pertama tanpa efek baru; kunci sama dengan isi lain 422. / One key per intended effect: a retry with the same key and body gets the first answer and changes nothing.")),
+    params(("nip" = String, Path, description = "NIP pegawai, 18 digit / the pegawai's NIP, 18 digits", example = "199805142022032003"), IdempotencyKeyHeader),
     request_body(content = UbahBody, content_type = "application/json"),
     responses(
         (status = 200, description = "Diubah / changed", body = CommandOutcomeSchema),
