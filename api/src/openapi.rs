@@ -102,6 +102,7 @@ struct ApiDoc;
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(crate::routes::pegawai::PegawaiApi::openapi());
+    doc.merge(crate::routes::mutasi::MutasiApi::openapi());
     doc.merge(crate::routes::master::MasterApi::openapi());
     doc.merge(crate::routes::audit::AuditApi::openapi());
     doc.merge(crate::routes::kepegawaian::KepegawaianApi::openapi());

@@ -155,6 +155,7 @@ impl Application {
             read: pools.read.clone(),
             min_position_timeout: settings.min_position_timeout,
             projectors: statuses,
+            clock: options.clock.clone(),
         });
         let auth = web::Data::new(Authenticator::new(settings.auth.clone()));
         let metrics = web::Data::new(metrics);

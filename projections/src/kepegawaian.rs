@@ -3,6 +3,7 @@
 //! Every value comes from an event; names of units and jabatan are copied at decision time.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use async_trait::async_trait;
 use cqrs_es::Aggregate;
@@ -103,7 +104,8 @@ impl Projector for KepegawaianProjector {
 const PEGAWAI_ALL_COLUMNS: &str = "nip, satker_id, unit_kerja_id, unit_kerja_nama, nama, gelar_depan,
     gelar_belakang, tempat_lahir, tanggal_lahir, jenis_kelamin, jenis_pegawai, golongan, golongan_urutan,
     pangkat, tmt_golongan, jabatan_id, jabatan_nama, jenis_jabatan, kelompok_bup, tmt_jabatan,
-    pendidikan_terakhir, tmt_cpns, tmt_pns, tmt_pppk, version, last_position, created_at, updated_at";
+    pendidikan_terakhir, tmt_cpns, tmt_pns, tmt_pppk, version, last_position, created_at, updated_at,
+    status, status_sebelum, tmt_status, satker_asal_id, tmt_satker";
 
 /// One `pegawai` row while a batch is folded into it.
 #[derive(Debug, Clone, FromRow)]
@@ -136,6 +138,13 @@ struct PegawaiRow {
     last_position: i64,
     created_at: OffsetDateTime,
     updated_at: OffsetDateTime,
+    /// `aktif`, `keluar` or `pensiun` from `tmt_status` on; `status_sebelum` before.
+    status: String,
+    status_sebelum: Option<String>,
+    tmt_status: Option<Date>,
+    /// The satker before the last move, which keeps the pegawai until `tmt_satker`.
+    satker_asal_id: Option<String>,
+    tmt_satker: Option<Date>,
 }
 
 impl PegawaiRow {
@@ -144,6 +153,20 @@ impl PegawaiRow {
         self.version = e.sequence;
         self.last_position = e.position.global_position;
         self.updated_at = e.recorded_at;
+    }
+
+    /// From `tmt` on, the pegawai's status is `status`.
+    fn set_status(&mut self, status: &str, tmt: Date) {
+        let before = std::mem::replace(&mut self.status, status.to_string());
+        self.status_sebelum = Some(before);
+        self.tmt_status = Some(tmt);
+    }
+
+    /// From `tmt` on, the pegawai belongs to `satker`.
+    fn set_satker(&mut self, satker: &str, tmt: Date) {
+        let before = std::mem::replace(&mut self.satker_id, satker.to_string());
+        self.satker_asal_id = Some(before);
+        self.tmt_satker = Some(tmt);
     }
 }
 
@@ -172,6 +195,33 @@ struct JabatanEntry {
     satker_id: String,
 }
 
+/// What an SK mutasi or pensiun adds to the riwayat.
+struct MutasiSk {
+    jenis: &'static str,
+    nomor_sk: String,
+    tanggal_sk: Date,
+    tmt: Date,
+    satker_asal: String,
+    satker_tujuan: String,
+    unit_kerja_nama: Option<String>,
+    jabatan_nama: Option<String>,
+}
+
+/// One new riwayat mutasi entry (an SK mutasi or pensiun).
+struct MutasiEntry {
+    nip: String,
+    jenis: &'static str,
+    nomor_sk: String,
+    tanggal_sk: Date,
+    tmt: Date,
+    satker_asal: String,
+    satker_tujuan: String,
+    unit_kerja_nama: Option<String>,
+    jabatan_nama: Option<String>,
+    global_position: i64,
+    recorded_at: OffsetDateTime,
+}
+
 /// A row of the batch and whether the batch changed it.
 struct Slot {
     row: PegawaiRow,
@@ -186,6 +236,7 @@ struct Fold {
     rows: HashMap<String, Slot>,
     pangkat: Vec<PangkatEntry>,
     jabatan: Vec<JabatanEntry>,
+    mutasi: Vec<MutasiEntry>,
 }
 
 impl Fold {
@@ -204,6 +255,7 @@ impl Fold {
             rows,
             pangkat: Vec::new(),
             jabatan: Vec::new(),
+            mutasi: Vec::new(),
         })
     }
 
@@ -321,6 +373,11 @@ impl Fold {
                     last_position: e.position.global_position,
                     created_at: e.recorded_at,
                     updated_at: e.recorded_at,
+                    status: "aktif".to_string(),
+                    status_sebelum: None,
+                    tmt_status: None,
+                    satker_asal_id: None,
+                    tmt_satker: None,
                 };
                 self.rows.insert(nip.to_string(), Slot { row, dirty: true });
                 self.record_pangkat(e, &golongan, pangkat, tmt_golongan, satker.clone());
@@ -400,44 +457,123 @@ impl Fold {
                     row.touch(e);
                 }
             }
-            // Mutasi: the row follows the person at once (satker, unit, jabatan); dating
-            // the move by its TMT is left to the queries.
+            // Mutasi: satker, unit and jabatan are recorded at once; the satker (and, for a
+            // move out of the system, the status) holds from the TMT: see the migration
+            // `status_dan_mutasi` for how queries and row-level security date them.
             PegawaiEvent::PegawaiMutasiKeluar {
+                nomor_sk,
+                tanggal_sk,
                 tmt,
+                satker_asal,
                 satker_tujuan,
                 unit_kerja_id,
                 unit_kerja_nama,
                 jabatan,
                 ..
             } => {
+                self.record_mutasi(
+                    e,
+                    MutasiSk {
+                        jenis: "keluar",
+                        nomor_sk,
+                        tanggal_sk,
+                        tmt,
+                        satker_asal: satker_asal.as_str().to_string(),
+                        satker_tujuan: satker_tujuan.as_str().to_string(),
+                        unit_kerja_nama: unit_kerja_nama.clone(),
+                        jabatan_nama: jabatan.as_ref().map(|j| j.jabatan_nama.clone()),
+                    },
+                );
+                let keluar = unit_kerja_id.is_none();
                 let unit = unit_kerja_id.zip(unit_kerja_nama);
                 self.pindah(e, Some(satker_tujuan.as_str()), unit, jabatan, tmt);
+                if keluar && let Some(row) = self.row(nip) {
+                    row.set_status("keluar", tmt);
+                }
             }
             PegawaiEvent::PegawaiMutasiMasuk {
+                nomor_sk,
+                tanggal_sk,
                 tmt,
+                satker_asal,
                 satker_id,
                 unit_kerja_id,
                 unit_kerja_nama,
                 jabatan,
                 ..
             } => {
+                self.record_mutasi(
+                    e,
+                    MutasiSk {
+                        jenis: "masuk",
+                        nomor_sk,
+                        tanggal_sk,
+                        tmt,
+                        satker_asal: satker_asal.as_str().to_string(),
+                        satker_tujuan: satker_id.as_str().to_string(),
+                        unit_kerja_nama: Some(unit_kerja_nama.clone()),
+                        jabatan_nama: jabatan.as_ref().map(|j| j.jabatan_nama.clone()),
+                    },
+                );
                 let unit = Some((unit_kerja_id, unit_kerja_nama));
                 self.pindah(e, Some(satker_id.as_str()), unit, jabatan, tmt);
+                if let Some(row) = self.row(nip)
+                    && row.status != "aktif"
+                {
+                    row.set_status("aktif", tmt);
+                }
             }
             PegawaiEvent::PegawaiMutasiInternal {
+                nomor_sk,
+                tanggal_sk,
                 tmt,
                 unit_kerja_id,
                 unit_kerja_nama,
                 jabatan,
                 ..
             } => {
+                if let Some(satker) = self.rows.get(nip).map(|s| s.row.satker_id.clone()) {
+                    self.record_mutasi(
+                        e,
+                        MutasiSk {
+                            jenis: "internal",
+                            nomor_sk,
+                            tanggal_sk,
+                            tmt,
+                            satker_asal: satker.clone(),
+                            satker_tujuan: satker,
+                            unit_kerja_nama: unit_kerja_nama.clone(),
+                            jabatan_nama: jabatan.as_ref().map(|j| j.jabatan_nama.clone()),
+                        },
+                    );
+                }
                 let unit = unit_kerja_id.zip(unit_kerja_nama);
                 self.pindah(e, None, unit, jabatan, tmt);
             }
-            // No status column yet: only the row's version moves.
-            PegawaiEvent::PegawaiPensiun { .. } => {
+            // Active employment ends on the TMT pensiun.
+            PegawaiEvent::PegawaiPensiun {
+                nomor_sk,
+                tanggal_sk,
+                tmt_pensiun,
+                satker_id,
+                ..
+            } => {
                 if let Some(row) = self.row(nip) {
+                    row.set_status("pensiun", tmt_pensiun);
                     row.touch(e);
+                    self.record_mutasi(
+                        e,
+                        MutasiSk {
+                            jenis: "pensiun",
+                            nomor_sk,
+                            tanggal_sk,
+                            tmt: tmt_pensiun,
+                            satker_asal: satker_id.as_str().to_string(),
+                            satker_tujuan: satker_id.as_str().to_string(),
+                            unit_kerja_nama: None,
+                            jabatan_nama: None,
+                        },
+                    );
                 }
             }
             PegawaiEvent::PegawaiDiangkatPns { tmt_pns } => {
@@ -449,6 +585,26 @@ impl Fold {
             }
         }
         Ok(())
+    }
+
+    /// Records an SK mutasi or pensiun in the riwayat, when the pegawai has a row.
+    fn record_mutasi(&mut self, e: &StoredEvent, sk: MutasiSk) {
+        if !self.rows.contains_key(&e.aggregate_id) {
+            return;
+        }
+        self.mutasi.push(MutasiEntry {
+            nip: e.aggregate_id.clone(),
+            jenis: sk.jenis,
+            nomor_sk: sk.nomor_sk,
+            tanggal_sk: sk.tanggal_sk,
+            tmt: sk.tmt,
+            satker_asal: sk.satker_asal,
+            satker_tujuan: sk.satker_tujuan,
+            unit_kerja_nama: sk.unit_kerja_nama,
+            jabatan_nama: sk.jabatan_nama,
+            global_position: e.position.global_position,
+            recorded_at: e.recorded_at,
+        });
     }
 
     /// Moves the pegawai of `e`'s stream to another satker, unit and/or jabatan (a mutasi);
@@ -465,8 +621,10 @@ impl Fold {
         let Some(row) = self.row(&e.aggregate_id) else {
             return;
         };
-        if let Some(s) = satker_id {
-            row.satker_id = s.to_string();
+        if let Some(s) = satker_id
+            && s != row.satker_id
+        {
+            row.set_satker(s, tmt);
         }
         if let Some((id, nama)) = unit {
             row.unit_kerja_id = id;
@@ -512,6 +670,9 @@ impl Fold {
 
         if !self.jabatan.is_empty() {
             insert_riwayat_jabatan(conn, self.jabatan).await?;
+        }
+        if !self.mutasi.is_empty() {
+            insert_riwayat_mutasi(conn, self.mutasi).await?;
         }
         Ok(())
     }
@@ -559,18 +720,25 @@ async fn upsert_pegawai(conn: &mut PgConnection, rows: Vec<PegawaiRow>) -> Resul
         last_position,
         created_at,
         updated_at,
+        status,
+        status_sebelum,
+        tmt_status,
+        satker_asal_id,
+        tmt_satker,
     ) = columns!(rows; nip, satker_id, unit_kerja_id, unit_kerja_nama, nama, gelar_depan,
         gelar_belakang, tempat_lahir, tanggal_lahir, jenis_kelamin, jenis_pegawai, golongan,
         golongan_urutan, pangkat, tmt_golongan, jabatan_id, jabatan_nama, jenis_jabatan,
         kelompok_bup, tmt_jabatan, pendidikan_terakhir, tmt_cpns, tmt_pns, tmt_pppk, version,
-        last_position, created_at, updated_at);
+        last_position, created_at, updated_at, status, status_sebelum, tmt_status,
+        satker_asal_id, tmt_satker);
     sqlx::query(&format!(
         "insert into pegawai ({PEGAWAI_ALL_COLUMNS})
          select * from unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[],
             $7::text[], $8::text[], $9::date[], $10::text[], $11::text[], $12::text[], $13::int[],
             $14::text[], $15::date[], $16::uuid[], $17::text[], $18::text[], $19::text[], $20::date[],
             $21::text[], $22::date[], $23::date[], $24::date[], $25::bigint[], $26::bigint[],
-            $27::timestamptz[], $28::timestamptz[])
+            $27::timestamptz[], $28::timestamptz[], $29::text[], $30::text[], $31::date[],
+            $32::text[], $33::date[])
          on conflict (nip) do update set satker_id = excluded.satker_id,
             unit_kerja_id = excluded.unit_kerja_id, unit_kerja_nama = excluded.unit_kerja_nama,
             nama = excluded.nama, gelar_depan = excluded.gelar_depan,
@@ -584,7 +752,9 @@ async fn upsert_pegawai(conn: &mut PgConnection, rows: Vec<PegawaiRow>) -> Resul
             pendidikan_terakhir = excluded.pendidikan_terakhir, tmt_cpns = excluded.tmt_cpns,
             tmt_pns = excluded.tmt_pns, tmt_pppk = excluded.tmt_pppk, version = excluded.version,
             last_position = excluded.last_position, created_at = excluded.created_at,
-            updated_at = excluded.updated_at"
+            updated_at = excluded.updated_at, status = excluded.status,
+            status_sebelum = excluded.status_sebelum, tmt_status = excluded.tmt_status,
+            satker_asal_id = excluded.satker_asal_id, tmt_satker = excluded.tmt_satker"
     ))
     .bind(nip)
     .bind(satker_id)
@@ -614,6 +784,11 @@ async fn upsert_pegawai(conn: &mut PgConnection, rows: Vec<PegawaiRow>) -> Resul
     .bind(last_position)
     .bind(created_at)
     .bind(updated_at)
+    .bind(status)
+    .bind(status_sebelum)
+    .bind(tmt_status)
+    .bind(satker_asal_id)
+    .bind(tmt_satker)
     .execute(conn)
     .await?;
     Ok(())
@@ -671,6 +846,46 @@ async fn insert_riwayat_jabatan(
     .bind(global_position)
     .bind(recorded_at)
     .bind(satker_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn insert_riwayat_mutasi(
+    conn: &mut PgConnection,
+    rows: Vec<MutasiEntry>,
+) -> Result<(), sqlx::Error> {
+    let (
+        nip,
+        jenis,
+        nomor_sk,
+        tanggal_sk,
+        tmt,
+        satker_asal,
+        satker_tujuan,
+        unit_kerja_nama,
+        jabatan_nama,
+        global_position,
+        recorded_at,
+    ) = columns!(rows; nip, jenis, nomor_sk, tanggal_sk, tmt, satker_asal, satker_tujuan,
+        unit_kerja_nama, jabatan_nama, global_position, recorded_at);
+    sqlx::query(
+        "insert into riwayat_mutasi (nip, jenis, nomor_sk, tanggal_sk, tmt, satker_asal, satker_tujuan,
+            unit_kerja_nama, jabatan_nama, global_position, recorded_at)
+         select * from unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::date[], $6::text[],
+            $7::text[], $8::text[], $9::text[], $10::bigint[], $11::timestamptz[])",
+    )
+    .bind(nip)
+    .bind(jenis)
+    .bind(nomor_sk)
+    .bind(tanggal_sk)
+    .bind(tmt)
+    .bind(satker_asal)
+    .bind(satker_tujuan)
+    .bind(unit_kerja_nama)
+    .bind(jabatan_nama)
+    .bind(global_position)
+    .bind(recorded_at)
     .execute(conn)
     .await?;
     Ok(())
@@ -738,6 +953,22 @@ pub struct PegawaiView {
     pub version: i64,
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
+    /// Today: `aktif`, `keluar` (moved out by an SK mutasi with no unit here) or `pensiun`.
+    #[schema(example = "aktif")]
+    pub status: String,
+    /// A status the last SK sets from a TMT still ahead (e.g. `pensiun`); `null` otherwise.
+    #[schema(example = json!(null))]
+    pub status_mendatang: Option<String>,
+    /// TMT of the last status change (ahead when `status_mendatang` is set).
+    #[schema(example = json!(null))]
+    pub tmt_status: Option<Date>,
+    /// The satker an SK mutasi moves the pegawai to from `tmt_mutasi`, still ahead; `null`
+    /// otherwise. Until then `satker_id` is the old satker.
+    #[schema(example = json!(null))]
+    pub satker_mendatang_id: Option<String>,
+    /// TMT of the last change of satker.
+    #[schema(example = json!(null))]
+    pub tmt_mutasi: Option<Date>,
 }
 
 /// One entry of riwayat pangkat.
@@ -772,13 +1003,39 @@ pub struct RiwayatJabatan {
     pub recorded_at: OffsetDateTime,
 }
 
-/// Both histories of one pegawai, oldest first.
+/// One SK mutasi or pensiun.
+#[derive(Debug, Clone, Serialize, FromRow, PartialEq, Eq, ToSchema)]
+pub struct RiwayatMutasi {
+    /// `keluar`, `masuk`, `internal` or `pensiun`.
+    #[schema(example = "keluar")]
+    pub jenis: String,
+    #[schema(example = "1234/DJA.3/KP.04.6/X/2026")]
+    pub nomor_sk: String,
+    #[schema(example = "2026-10-15")]
+    pub tanggal_sk: Date,
+    #[schema(example = "2026-12-01")]
+    pub tmt: Date,
+    #[schema(example = "W13-A99")]
+    pub satker_asal: String,
+    #[schema(example = "W13-A1")]
+    pub satker_tujuan: String,
+    pub unit_kerja_nama: Option<String>,
+    pub jabatan_nama: Option<String>,
+    /// Global position of the event that recorded it.
+    pub global_position: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub recorded_at: OffsetDateTime,
+}
+
+/// The histories of one pegawai, oldest first.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, ToSchema)]
 pub struct Riwayat {
     #[schema(example = "199805142022032003")]
     pub nip: String,
     pub pangkat: Vec<RiwayatPangkat>,
     pub jabatan: Vec<RiwayatJabatan>,
+    /// SK mutasi and pensiun.
+    pub mutasi: Vec<RiwayatMutasi>,
 }
 
 /// Filters of the pegawai list. `q` matches the name (case-insensitive, anywhere) or a NIP
@@ -792,6 +1049,9 @@ pub struct PegawaiFilter {
     pub golongan: Option<String>,
     pub jenis_pegawai: Option<String>,
     pub q: Option<String>,
+    /// By status today; `aktif` unless asked.
+    #[serde(default)]
+    pub status: StatusFilter,
 }
 
 /// A page of results.
@@ -803,10 +1063,42 @@ pub struct Page<T> {
     pub total: i64,
 }
 
-const PEGAWAI_COLUMNS: &str = "nip, nama, gelar_depan, gelar_belakang, satker_id, unit_kerja_id, unit_kerja_nama,
-    tempat_lahir, tanggal_lahir, jenis_kelamin, jenis_pegawai, golongan, pangkat, tmt_golongan, jabatan_id,
-    jabatan_nama, jenis_jabatan, kelompok_bup, tmt_jabatan, pendidikan_terakhir, tmt_cpns, tmt_pns, tmt_pppk,
-    version, updated_at";
+/// The satker a pegawai belongs to today: an SK mutasi moves them from its TMT on. The same
+/// expression is the row-level security policy's (migration `status_dan_mutasi`).
+pub const SATKER_KINI: &str =
+    "(case when tmt_satker > app_today() then satker_asal_id else satker_id end)";
+/// The pegawai's status today: an SK (pensiun, mutasi keluar) sets it from its TMT on.
+pub const STATUS_KINI: &str =
+    "(case when tmt_status > app_today() then status_sebelum else status end)";
+
+/// The columns of [`PegawaiView`], dated to today.
+static PEGAWAI_COLUMNS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "nip, nama, gelar_depan, gelar_belakang, {SATKER_KINI} as satker_id, unit_kerja_id,
+        unit_kerja_nama, tempat_lahir, tanggal_lahir, jenis_kelamin, jenis_pegawai, golongan, pangkat,
+        tmt_golongan, jabatan_id, jabatan_nama, jenis_jabatan, kelompok_bup, tmt_jabatan,
+        pendidikan_terakhir, tmt_cpns, tmt_pns, tmt_pppk, version, updated_at,
+        {STATUS_KINI} as status,
+        case when tmt_status > app_today() then status end as status_mendatang, tmt_status,
+        case when tmt_satker > app_today() then satker_id end as satker_mendatang_id,
+        tmt_satker as tmt_mutasi"
+    )
+});
+
+/// Which pegawai a list shows, by their status today.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusFilter {
+    /// Those in active employment (the default: who works here now).
+    #[default]
+    Aktif,
+    /// Moved out of the system by an SK mutasi keluar.
+    Keluar,
+    /// Retired.
+    Pensiun,
+    /// Everyone.
+    Semua,
+}
 
 fn push_filters(qb: &mut QueryBuilder<'_, Postgres>, f: &PegawaiFilter) {
     qb.push(" where true");
@@ -814,7 +1106,17 @@ fn push_filters(qb: &mut QueryBuilder<'_, Postgres>, f: &PegawaiFilter) {
         qb.push(" and nip = ").push_bind(n.clone());
     }
     if let Some(s) = &f.satker_id {
-        qb.push(" and satker_id = ").push_bind(s.clone());
+        qb.push(format!(" and {SATKER_KINI} = "))
+            .push_bind(s.clone());
+    }
+    let status = match f.status {
+        StatusFilter::Aktif => Some("aktif"),
+        StatusFilter::Keluar => Some("keluar"),
+        StatusFilter::Pensiun => Some("pensiun"),
+        StatusFilter::Semua => None,
+    };
+    if let Some(status) = status {
+        qb.push(format!(" and {STATUS_KINI} = ")).push_bind(status);
     }
     if let Some(u) = f.unit_kerja_id {
         qb.push(" and unit_kerja_id = ").push_bind(u);
@@ -855,7 +1157,7 @@ pub mod queries {
         let mut count = QueryBuilder::new("select count(*) from pegawai");
         push_filters(&mut count, f);
         let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
-        let mut qb = QueryBuilder::new(format!("select {PEGAWAI_COLUMNS} from pegawai"));
+        let mut qb = QueryBuilder::new(format!("select {} from pegawai", *PEGAWAI_COLUMNS));
         push_filters(&mut qb, f);
         qb.push(" order by nama, nip limit ")
             .push_bind(per_page)
@@ -877,7 +1179,8 @@ pub mod queries {
         nip: &str,
     ) -> Result<Option<PegawaiView>, sqlx::Error> {
         sqlx::query_as(&format!(
-            "select {PEGAWAI_COLUMNS} from pegawai where nip = $1"
+            "select {} from pegawai where nip = $1",
+            *PEGAWAI_COLUMNS
         ))
         .bind(nip)
         .fetch_optional(&mut *conn)
@@ -901,10 +1204,19 @@ pub mod queries {
         .bind(nip)
         .fetch_all(&mut *conn)
         .await?;
+        let mutasi = sqlx::query_as(
+            "select jenis, nomor_sk, tanggal_sk, tmt, satker_asal, satker_tujuan, unit_kerja_nama,
+                    jabatan_nama, global_position, recorded_at
+               from riwayat_mutasi where nip = $1 order by tmt, global_position",
+        )
+        .bind(nip)
+        .fetch_all(&mut *conn)
+        .await?;
         Ok(Riwayat {
             nip: nip.to_string(),
             pangkat,
             jabatan,
+            mutasi,
         })
     }
 }

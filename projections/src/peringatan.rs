@@ -9,6 +9,8 @@ use sekretariat_domain::values::{Golongan, JenisPegawai, Nip, Pendidikan};
 use sqlx::{FromRow, PgConnection};
 use time::Date;
 
+use crate::kepegawaian::{SATKER_KINI, STATUS_KINI};
+
 #[derive(FromRow)]
 struct Row {
     nip: String,
@@ -44,7 +46,8 @@ impl Row {
     }
 }
 
-/// The snapshots of every pegawai the scoped connection may see, optionally of one satker.
+/// The snapshots of every pegawai in active employment today whom the scoped connection may
+/// see, optionally of one satker (the satker they belong to today).
 /// A row the domain types cannot read is left out and logged (a projector bug, not input).
 ///
 /// # Errors
@@ -53,13 +56,13 @@ pub async fn snapshots(
     conn: &mut PgConnection,
     satker_id: Option<&str>,
 ) -> Result<Vec<SnapshotPegawai>, sqlx::Error> {
-    let rows: Vec<Row> = sqlx::query_as(
+    let rows: Vec<Row> = sqlx::query_as(&format!(
         "select nip, nama, golongan, tmt_golongan, tanggal_lahir, kelompok_bup, pendidikan_terakhir,
                 jenis_pegawai, jenis_jabatan
            from pegawai
-          where ($1::text is null or satker_id = $1)
-          order by nip",
-    )
+          where ($1::text is null or {SATKER_KINI} = $1) and {STATUS_KINI} = 'aktif'
+          order by nip"
+    ))
     .bind(satker_id)
     .fetch_all(conn)
     .await?;

@@ -51,18 +51,21 @@ pub async fn connect_read_pool(
         .await
 }
 
-/// Begins a read transaction scoped to `scope`. Dropping it rolls back, which is all a read
-/// needs.
+/// Begins a read transaction scoped to `scope`, on the calendar day `today` (the app's clock:
+/// a mutasi or pensiun takes effect from its TMT, see `app_today()` in the kepegawaian
+/// migrations). Dropping it rolls back, which is all a read needs.
 ///
 /// # Errors
 /// Database errors.
 pub async fn begin_scoped(
     pool: &PgPool,
     scope: &SatkerScope,
+    today: time::Date,
 ) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    sqlx::query("select set_config('app.satker_id', $1, true)")
+    sqlx::query("select set_config('app.satker_id', $1, true), set_config('app.today', $2, true)")
         .bind(scope.setting())
+        .bind(today.to_string())
         .execute(&mut *tx)
         .await?;
     Ok(tx)

@@ -6,6 +6,7 @@ mod audit;
 mod audit_api;
 mod idempotency;
 mod kp;
+mod mutasi;
 mod openapi;
 mod ops;
 mod peringatan;

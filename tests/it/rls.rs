@@ -6,6 +6,11 @@ use sekretariat_projections::scope::{SatkerScope, begin_scoped, connect_read_poo
 use sekretariat_tests::db::TestDatabases;
 use sqlx::Executor;
 
+/// The scope's calendar day (nothing in these tests depends on it).
+fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
 async fn seed(db: &TestDatabases) {
     // As the owner (the projector's role), two satker's rows.
     db.module(Module::Master)
@@ -28,7 +33,7 @@ async fn raw_sql_through_the_read_role_sees_only_the_scoped_satker() {
         .await
         .unwrap();
 
-    let mut tx = begin_scoped(&reader, &SatkerScope::One("W13-A1".into()))
+    let mut tx = begin_scoped(&reader, &SatkerScope::One("W13-A1".into()), today())
         .await
         .unwrap();
     let units: Vec<String> = sqlx::query_scalar("select nama from unit_kerja order by nama")
@@ -48,7 +53,9 @@ async fn raw_sql_through_the_read_role_sees_only_the_scoped_satker() {
     assert!(write.is_err(), "the read role must not write");
     drop(tx);
 
-    let mut tx = begin_scoped(&reader, &SatkerScope::All).await.unwrap();
+    let mut tx = begin_scoped(&reader, &SatkerScope::All, today())
+        .await
+        .unwrap();
     let all: i64 = sqlx::query_scalar("select count(*) from unit_kerja")
         .fetch_one(&mut *tx)
         .await
@@ -56,7 +63,9 @@ async fn raw_sql_through_the_read_role_sees_only_the_scoped_satker() {
     assert_eq!(all, 2);
     drop(tx);
 
-    let mut tx = begin_scoped(&reader, &SatkerScope::Nothing).await.unwrap();
+    let mut tx = begin_scoped(&reader, &SatkerScope::Nothing, today())
+        .await
+        .unwrap();
     let none: i64 = sqlx::query_scalar("select count(*) from unit_kerja")
         .fetch_one(&mut *tx)
         .await
@@ -81,7 +90,11 @@ async fn a_forgotten_scope_returns_no_rows_rather_than_all_rows() {
         .unwrap();
     assert_eq!(n, 0);
     // ...and set earlier on the same pooled connection, in a transaction that has ended.
-    drop(begin_scoped(&reader, &SatkerScope::All).await.unwrap());
+    drop(
+        begin_scoped(&reader, &SatkerScope::All, today())
+            .await
+            .unwrap(),
+    );
     let n: i64 = sqlx::query_scalar("select count(*) from unit_kerja")
         .fetch_one(&reader)
         .await

@@ -100,6 +100,27 @@ async fn serve_jwks() -> (String, ServerHandle) {
     )
 }
 
+/// The app's clock in tests: the real date until a test sets another one (to see what a TMT
+/// changes once it is reached).
+#[derive(Default)]
+pub struct TestClock {
+    fixed: std::sync::Mutex<Option<time::Date>>,
+}
+
+impl TestClock {
+    /// From now on, today is `date` for commands and reads alike.
+    pub fn set(&self, date: time::Date) {
+        *self.fixed.lock().unwrap() = Some(date);
+    }
+}
+
+impl sekretariat_domain::ports::Clock for TestClock {
+    fn today(&self) -> time::Date {
+        let fixed = *self.fixed.lock().unwrap();
+        fixed.unwrap_or_else(|| sekretariat_commands::ports::SystemClock.today())
+    }
+}
+
 /// The running system under test.
 pub struct TestApp {
     pub address: String,
@@ -109,6 +130,8 @@ pub struct TestApp {
     server: JoinHandle<anyhow::Result<()>>,
     jwks: ServerHandle,
     pub bus: Arc<sekretariat_commands::CommandBus>,
+    /// The app's clock: `app.clock.set(date)` moves "today".
+    pub clock: Arc<TestClock>,
 }
 
 impl TestApp {
@@ -133,13 +156,14 @@ impl TestApp {
             ..Settings::from_vars(&Default::default()).expect("default settings")
         };
         configure(&mut settings);
+        let clock = Arc::new(TestClock::default());
         let options = BuildOptions {
+            clock: clock.clone(),
             workers: Some(2),
             runner: RunnerOptions {
                 poll_interval: Duration::from_millis(100),
                 ..RunnerOptions::default()
             },
-            ..BuildOptions::default()
         };
         let app = Application::build(settings, options)
             .await
@@ -159,6 +183,7 @@ impl TestApp {
             server,
             jwks,
             bus,
+            clock,
         }
     }
 

@@ -9,6 +9,8 @@
 use std::fmt::Write as _;
 
 use anyhow::Context;
+use sekretariat_commands::ports::SystemClock;
+use sekretariat_domain::ports::Clock;
 use sekretariat_projections::history::{self, JAKARTA, ResourceHistory, StateAsOf};
 use sekretariat_projections::migrate::Module;
 use sekretariat_projections::scope::{self, SatkerScope};
@@ -65,7 +67,7 @@ pub async fn report(
     let as_of =
         crate::routes::audit::history_params(&args.resource_type, &args.id, args.as_of.as_deref())
             .map_err(|p| anyhow::anyhow!(p.detail))?;
-    let mut tx = scope::begin_scoped(audit, &SatkerScope::All)
+    let mut tx = scope::begin_scoped(audit, &SatkerScope::All, SystemClock.today())
         .await
         .context("membaca db_audit")?;
     let found =

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod health;
 pub mod kepegawaian;
 pub mod master;
+pub mod mutasi;
 pub mod pegawai;
 
 use std::collections::HashMap;
@@ -34,6 +35,7 @@ pub async fn scoped_read(
     sekretariat_projections::scope::begin_scoped(
         state.read(module),
         &crate::rbac::satker_scope(user),
+        state.clock.today(),
     )
     .await
     .map_err(crate::error::read_error)
@@ -48,6 +50,9 @@ pub struct AppState {
     pub min_position_timeout: Duration,
     /// Every projector this instance runs (the sealer included), for health and metrics.
     pub projectors: Vec<RunningProjector>,
+    /// The court's calendar day: what "today" means to reads (a mutasi or pensiun holds from
+    /// its TMT) as it does to commands.
+    pub clock: Arc<dyn sekretariat_domain::ports::Clock>,
 }
 
 /// A projector as health and metrics see it.
@@ -91,6 +96,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 crate::context::request_context,
             ))
             .configure(pegawai::configure)
+            .configure(mutasi::configure)
             .configure(master::configure)
             .configure(audit::configure)
             .configure(kepegawaian::configure)

@@ -5,7 +5,9 @@ use actix_web::{HttpResponse, web};
 use sekretariat_domain::pegawai::Pegawai;
 use sekretariat_domain::pegawai::commands::{DataPegawaiBaru, PegawaiCommand, PerubahanPegawai};
 use sekretariat_domain::values::{Golongan, JenisKelamin, JenisPegawai, Nip, Pendidikan, SatkerId};
-use sekretariat_projections::kepegawaian::{self, PegawaiFilter, PegawaiView, Riwayat, queries};
+use sekretariat_projections::kepegawaian::{
+    self, PegawaiFilter, PegawaiView, Riwayat, StatusFilter, queries,
+};
 use sekretariat_projections::migrate::Module;
 use serde::Deserialize;
 use utoipa::{IntoParams, OpenApi, ToSchema};
@@ -412,6 +414,10 @@ pub struct ListQuery {
     /// Part of the name (case-insensitive) or the start of a NIP.
     #[param(example = "putri")]
     pub q: Option<String>,
+    /// By status today: `aktif` (default), `keluar` (moved out by an SK mutasi), `pensiun`, or
+    /// `semua`. A mutasi or pensiun counts from its TMT.
+    #[param(example = "aktif")]
+    pub status: Option<String>,
     /// Page, from 1.
     #[param(minimum = 1, example = 1)]
     pub page: Option<i64>,
@@ -481,12 +487,31 @@ async fn list(
         golongan,
         jenis_pegawai,
         q: crate::extract::query_text("q", q.q)?,
+        status: status_filter(q.status)?,
     };
     let mut tx = scoped_read(&state, Module::Kepegawaian, &user).await?;
     let page = queries::list_pegawai(&mut tx, &filter, page, per_page)
         .await
         .map_err(read_error)?;
     Ok(HttpResponse::Ok().json(page))
+}
+
+/// The `status` query parameter.
+fn status_filter(value: Option<String>) -> Result<StatusFilter, Problem> {
+    Ok(
+        match crate::extract::query_choice(
+            "status",
+            value,
+            &["aktif", "keluar", "pensiun", "semua"],
+        )?
+        .as_deref()
+        {
+            Some("keluar") => StatusFilter::Keluar,
+            Some("pensiun") => StatusFilter::Pensiun,
+            Some("semua") => StatusFilter::Semua,
+            _ => StatusFilter::Aktif,
+        },
+    )
 }
 
 /// The NIP a staf-only caller is limited to; `None` for everyone else. A staf token without a
