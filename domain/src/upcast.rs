@@ -15,6 +15,8 @@
 //! describe (DESIGN §2 places upcasters in `commands/`, but the projector runtime cannot depend
 //! on `commands/`, and both sides must agree).
 
+use std::sync::LazyLock;
+
 use cqrs_es::persist::{EventUpcaster, SemanticVersionEventUpcaster, SerializedEvent};
 use serde_json::Value;
 
@@ -46,6 +48,18 @@ pub fn upcasters() -> Vec<Box<dyn EventUpcaster>> {
     ]
 }
 
+/// The list of [`upcasters`], built once.
+static UPCASTERS: LazyLock<Vec<Box<dyn EventUpcaster>>> = LazyLock::new(upcasters);
+
+/// Whether a stored event of this type and version has an older shape that [`upcast`] would
+/// change; when not, its payload can be decoded as it is.
+#[must_use]
+pub fn needs_upcast(event_type: &str, event_version: &str) -> bool {
+    UPCASTERS
+        .iter()
+        .any(|u| u.can_upcast(event_type, event_version))
+}
+
 /// Brings one stored event's payload to the current shape (for readers that do not go through
 /// cqrs-es, like the projector runtime). Returns the payload and its version after upcasting.
 pub fn upcast(
@@ -54,6 +68,9 @@ pub fn upcast(
     event_version: &str,
     payload: Value,
 ) -> (String, Value) {
+    if !needs_upcast(event_type, event_version) {
+        return (event_version.to_string(), payload);
+    }
     let mut event = SerializedEvent {
         aggregate_id: String::new(),
         sequence: 0,
@@ -63,7 +80,7 @@ pub fn upcast(
         payload,
         metadata: Value::Null,
     };
-    for u in upcasters() {
+    for u in UPCASTERS.iter() {
         if u.can_upcast(&event.event_type, &event.event_version) {
             event = u.upcast(event);
         }

@@ -16,7 +16,8 @@ use time::{Date, OffsetDateTime};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::runtime::{BatchError, ProjectionError, Projector, StoredEvent};
+use crate::copy::CopyRows;
+use crate::runtime::{BatchError, ProjectionError, Projector, Replayer, StoredEvent, Writeout};
 
 pub const NAME: &str = "kepegawaian";
 
@@ -53,6 +54,14 @@ pub fn golongan_urutan(g: &Golongan) -> i32 {
 impl Projector for KepegawaianProjector {
     fn name(&self) -> &str {
         NAME
+    }
+
+    fn reads_metadata(&self) -> bool {
+        false
+    }
+
+    fn replayer(&self) -> Option<Box<dyn Replayer>> {
+        Some(Box::new(KepegawaianReplayer(Fold::default())))
     }
 
     async fn apply(&self, conn: &mut PgConnection, e: &StoredEvent) -> Result<(), ProjectionError> {
@@ -99,6 +108,90 @@ impl Projector for KepegawaianProjector {
         fold.write(conn).await.map_err(BatchError::unattributed)
     }
 }
+
+/// A rebuild's fold: the same [`Fold`] as a batch, started empty and kept over the whole
+/// history, so that each pegawai row is written once, at the end. Riwayat entries are handed
+/// over as they accumulate.
+struct KepegawaianReplayer(Fold);
+
+impl Replayer for KepegawaianReplayer {
+    fn fold(&mut self, events: &mut [StoredEvent]) -> Result<(), BatchError> {
+        for (i, e) in events.iter_mut().enumerate() {
+            if e.aggregate_type != Pegawai::TYPE {
+                continue;
+            }
+            let event = e
+                .take_decoded::<PegawaiEvent>()
+                .map_err(|err| BatchError::at(i, err))?;
+            self.0
+                .apply(e, event)
+                .map_err(|err| BatchError::at(i, err))?;
+        }
+        Ok(())
+    }
+
+    fn take_ready(&mut self) -> Option<Box<dyn Writeout>> {
+        let history = self.0.take_history();
+        (!history.is_empty()).then(|| Box::new(history) as Box<dyn Writeout>)
+    }
+
+    fn finish(self: Box<Self>) -> Box<dyn Writeout> {
+        Box::new(self.0)
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        &[
+            "pegawai",
+            "riwayat_pangkat",
+            "riwayat_jabatan",
+            "riwayat_mutasi",
+        ]
+    }
+}
+
+/// New riwayat entries, taken out of a [`Fold`].
+#[derive(Default)]
+struct History {
+    pangkat: Vec<PangkatEntry>,
+    jabatan: Vec<JabatanEntry>,
+    mutasi: Vec<MutasiEntry>,
+}
+
+impl History {
+    fn is_empty(&self) -> bool {
+        self.pangkat.is_empty() && self.jabatan.is_empty() && self.mutasi.is_empty()
+    }
+
+    /// Appends the entries, one `COPY` per table.
+    async fn write(self, conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+        insert_riwayat_pangkat(conn, self.pangkat).await?;
+        insert_riwayat_jabatan(conn, self.jabatan).await?;
+        insert_riwayat_mutasi(conn, self.mutasi).await
+    }
+}
+
+#[async_trait]
+impl Writeout for History {
+    async fn write(self: Box<Self>, conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+        History::write(*self, conn).await
+    }
+}
+
+/// The end of a rebuild: every row, none of which exists yet, then the last entries.
+#[async_trait]
+impl Writeout for Fold {
+    async fn write(mut self: Box<Self>, conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+        let rows: Vec<PegawaiRow> = std::mem::take(&mut self.rows)
+            .into_values()
+            .map(|s| s.row)
+            .collect();
+        copy_new_pegawai(conn, rows).await?;
+        self.take_history().write(conn).await
+    }
+}
+
+/// Rows per multi-row statement when a fold writes many (a rebuild's).
+const WRITE_CHUNK: usize = 20_000;
 
 /// Every column of `pegawai`, in table order: what is loaded, folded and written back.
 const PEGAWAI_ALL_COLUMNS: &str = "nip, satker_id, unit_kerja_id, unit_kerja_nama, nama, gelar_depan,
@@ -229,6 +322,7 @@ struct Slot {
 }
 
 /// The batch's effect on the read model, built in memory and written at the end.
+#[derive(Default)]
 struct Fold {
     /// The rows of the batch's NIPs that exist (loaded or registered in this batch). A NIP
     /// absent here has no row: events for it change nothing, as an `update ... where nip`
@@ -652,30 +746,38 @@ impl Fold {
         }
     }
 
-    /// Writes the changed rows and the new riwayat entries: one statement per table, the
-    /// arrays unnested server-side (pegawai first: riwayat rows reference it).
-    async fn write(self, conn: &mut PgConnection) -> Result<(), sqlx::Error> {
-        let changed: Vec<PegawaiRow> = self
-            .rows
+    /// Writes the changed rows and the new riwayat entries: one statement per table and
+    /// chunk, the arrays unnested server-side (pegawai first: riwayat rows reference it).
+    async fn write(mut self, conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+        let changed: Vec<PegawaiRow> = std::mem::take(&mut self.rows)
             .into_values()
             .filter(|s| s.dirty)
             .map(|s| s.row)
             .collect();
-        if !changed.is_empty() {
-            upsert_pegawai(conn, changed).await?;
+        for chunk in chunks(changed) {
+            upsert_pegawai(conn, chunk).await?;
         }
-        if !self.pangkat.is_empty() {
-            insert_riwayat_pangkat(conn, self.pangkat).await?;
-        }
-
-        if !self.jabatan.is_empty() {
-            insert_riwayat_jabatan(conn, self.jabatan).await?;
-        }
-        if !self.mutasi.is_empty() {
-            insert_riwayat_mutasi(conn, self.mutasi).await?;
-        }
-        Ok(())
+        self.take_history().write(conn).await
     }
+
+    /// The riwayat entries gathered so far, which the fold forgets.
+    fn take_history(&mut self) -> History {
+        History {
+            pangkat: std::mem::take(&mut self.pangkat),
+            jabatan: std::mem::take(&mut self.jabatan),
+            mutasi: std::mem::take(&mut self.mutasi),
+        }
+    }
+}
+
+/// `rows` in pieces of at most [`WRITE_CHUNK`], in order; none when empty.
+fn chunks<T>(rows: Vec<T>) -> Vec<Vec<T>> {
+    let mut out = Vec::with_capacity(rows.len().div_ceil(WRITE_CHUNK));
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        out.push(rows.by_ref().take(WRITE_CHUNK).collect());
+    }
+    out
 }
 
 /// Column-wise vectors of `rows`, one per column, for `unnest`.
@@ -798,21 +900,22 @@ async fn insert_riwayat_pangkat(
     conn: &mut PgConnection,
     rows: Vec<PangkatEntry>,
 ) -> Result<(), sqlx::Error> {
-    let (nip, golongan, pangkat, tmt_golongan, global_position, recorded_at, satker_id) = columns!(
-        rows; nip, golongan, pangkat, tmt_golongan, global_position, recorded_at, satker_id);
-    sqlx::query(
-        "insert into riwayat_pangkat (nip, golongan, pangkat, tmt_golongan, global_position, recorded_at, satker_id)
-         select * from unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::bigint[],
-            $6::timestamptz[], $7::text[])",
+    let mut copy = CopyRows::default();
+    for r in rows {
+        copy.text(&r.nip)
+            .text(&r.golongan)
+            .opt_text(r.pangkat.as_deref())
+            .plain(r.tmt_golongan)
+            .plain(r.global_position)
+            .timestamp(r.recorded_at)
+            .text(&r.satker_id)
+            .end_row();
+    }
+    copy.send(
+        conn,
+        "riwayat_pangkat",
+        "nip, golongan, pangkat, tmt_golongan, global_position, recorded_at, satker_id",
     )
-    .bind(nip)
-    .bind(golongan)
-    .bind(pangkat)
-    .bind(tmt_golongan)
-    .bind(global_position)
-    .bind(recorded_at)
-    .bind(satker_id)
-    .execute(conn)
     .await?;
     Ok(())
 }
@@ -821,32 +924,24 @@ async fn insert_riwayat_jabatan(
     conn: &mut PgConnection,
     rows: Vec<JabatanEntry>,
 ) -> Result<(), sqlx::Error> {
-    let (
-        nip,
-        jabatan_id,
-        jabatan_nama,
-        jenis_jabatan,
-        tmt_jabatan,
-        global_position,
-        recorded_at,
-        satker_id,
-    ) = columns!(rows; nip, jabatan_id, jabatan_nama, jenis_jabatan, tmt_jabatan, global_position,
-        recorded_at, satker_id);
-    sqlx::query(
-        "insert into riwayat_jabatan (nip, jabatan_id, jabatan_nama, jenis_jabatan, tmt_jabatan, global_position,
-            recorded_at, satker_id)
-         select * from unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::date[], $6::bigint[],
-            $7::timestamptz[], $8::text[])",
+    let mut copy = CopyRows::default();
+    for r in rows {
+        copy.text(&r.nip)
+            .plain(r.jabatan_id)
+            .text(&r.jabatan_nama)
+            .text(&r.jenis_jabatan)
+            .plain(r.tmt_jabatan)
+            .plain(r.global_position)
+            .timestamp(r.recorded_at)
+            .text(&r.satker_id)
+            .end_row();
+    }
+    copy.send(
+        conn,
+        "riwayat_jabatan",
+        "nip, jabatan_id, jabatan_nama, jenis_jabatan, tmt_jabatan, global_position, recorded_at,
+         satker_id",
     )
-    .bind(nip)
-    .bind(jabatan_id)
-    .bind(jabatan_nama)
-    .bind(jenis_jabatan)
-    .bind(tmt_jabatan)
-    .bind(global_position)
-    .bind(recorded_at)
-    .bind(satker_id)
-    .execute(conn)
     .await?;
     Ok(())
 }
@@ -855,39 +950,74 @@ async fn insert_riwayat_mutasi(
     conn: &mut PgConnection,
     rows: Vec<MutasiEntry>,
 ) -> Result<(), sqlx::Error> {
-    let (
-        nip,
-        jenis,
-        nomor_sk,
-        tanggal_sk,
-        tmt,
-        satker_asal,
-        satker_tujuan,
-        unit_kerja_nama,
-        jabatan_nama,
-        global_position,
-        recorded_at,
-    ) = columns!(rows; nip, jenis, nomor_sk, tanggal_sk, tmt, satker_asal, satker_tujuan,
-        unit_kerja_nama, jabatan_nama, global_position, recorded_at);
-    sqlx::query(
-        "insert into riwayat_mutasi (nip, jenis, nomor_sk, tanggal_sk, tmt, satker_asal, satker_tujuan,
-            unit_kerja_nama, jabatan_nama, global_position, recorded_at)
-         select * from unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::date[], $6::text[],
-            $7::text[], $8::text[], $9::text[], $10::bigint[], $11::timestamptz[])",
+    let mut copy = CopyRows::default();
+    for r in rows {
+        copy.text(&r.nip)
+            .text(r.jenis)
+            .text(&r.nomor_sk)
+            .plain(r.tanggal_sk)
+            .plain(r.tmt)
+            .text(&r.satker_asal)
+            .text(&r.satker_tujuan)
+            .opt_text(r.unit_kerja_nama.as_deref())
+            .opt_text(r.jabatan_nama.as_deref())
+            .plain(r.global_position)
+            .timestamp(r.recorded_at)
+            .end_row();
+    }
+    copy.send(
+        conn,
+        "riwayat_mutasi",
+        "nip, jenis, nomor_sk, tanggal_sk, tmt, satker_asal, satker_tujuan, unit_kerja_nama,
+         jabatan_nama, global_position, recorded_at",
     )
-    .bind(nip)
-    .bind(jenis)
-    .bind(nomor_sk)
-    .bind(tanggal_sk)
-    .bind(tmt)
-    .bind(satker_asal)
-    .bind(satker_tujuan)
-    .bind(unit_kerja_nama)
-    .bind(jabatan_nama)
-    .bind(global_position)
-    .bind(recorded_at)
-    .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// Inserts rows that do not exist yet (a rebuild's, into empty tables) with one `COPY`.
+async fn copy_new_pegawai(
+    conn: &mut PgConnection,
+    rows: Vec<PegawaiRow>,
+) -> Result<(), sqlx::Error> {
+    let mut copy = CopyRows::default();
+    for r in rows {
+        copy.text(&r.nip)
+            .text(&r.satker_id)
+            .plain(r.unit_kerja_id)
+            .text(&r.unit_kerja_nama)
+            .text(&r.nama)
+            .opt_text(r.gelar_depan.as_deref())
+            .opt_text(r.gelar_belakang.as_deref())
+            .text(&r.tempat_lahir)
+            .plain(r.tanggal_lahir)
+            .text(&r.jenis_kelamin)
+            .text(&r.jenis_pegawai)
+            .text(&r.golongan)
+            .plain(r.golongan_urutan)
+            .opt_text(r.pangkat.as_deref())
+            .plain(r.tmt_golongan)
+            .plain(r.jabatan_id)
+            .text(&r.jabatan_nama)
+            .text(&r.jenis_jabatan)
+            .text(&r.kelompok_bup)
+            .plain(r.tmt_jabatan)
+            .text(&r.pendidikan_terakhir)
+            .opt_plain(r.tmt_cpns)
+            .opt_plain(r.tmt_pns)
+            .opt_plain(r.tmt_pppk)
+            .plain(r.version)
+            .plain(r.last_position)
+            .timestamp(r.created_at)
+            .timestamp(r.updated_at)
+            .text(&r.status)
+            .opt_text(r.status_sebelum.as_deref())
+            .opt_plain(r.tmt_status)
+            .opt_text(r.satker_asal_id.as_deref())
+            .opt_plain(r.tmt_satker)
+            .end_row();
+    }
+    copy.send(conn, "pegawai", PEGAWAI_ALL_COLUMNS).await?;
     Ok(())
 }
 

@@ -6,6 +6,7 @@
 //! and small installs, its own schema), reached through its own pool.
 
 pub mod audit;
+pub mod copy;
 pub mod history;
 pub mod kepegawaian;
 pub mod master;

@@ -29,13 +29,14 @@ use sqlx::{Executor, PgPool, Row};
 
 use crate::migrate::{self, Module};
 use crate::runtime::{
-    Position, ProjectionError, Projector, ProjectorRunner, RunnerOptions, read_checkpoint,
+    Position, ProjectionError, Projector, ProjectorRunner, ReadShape, Replayer, RunnerOptions,
+    Writeout, read_batch, read_checkpoint,
 };
 
-/// Events per batch while rebuilding: large, since nothing else waits on these tables, and
-/// because a batching projector writes each touched row once per batch (`cargo bench -p
-/// sekretariat-projections --bench rebuild` on 200,000 events: 20,000 per batch gave about
-/// 21k events/s, 50,000 about 32k; a batch of 50,000 events holds a few hundred MB).
+/// Events per read while rebuilding: large, since nothing else waits on these tables. A
+/// projector with a [`Replayer`] folds the whole history in memory and writes each row once;
+/// one without goes through `apply_batch`, which writes each touched row once per batch. A
+/// batch of 50,000 events holds a few hundred MB.
 pub const REBUILD_BATCH: i64 = 50_000;
 
 /// What is rebuilt: a module and the projectors that write it.
@@ -172,6 +173,32 @@ async fn replay(
     let mut done = base_done;
     for projector in &target.projectors {
         let limit = until(projector.name());
+        let before = done;
+        let mut report = |n| {
+            progress(Progress {
+                done: before + n,
+                total,
+                elapsed: started.elapsed(),
+            });
+        };
+        // From zero, a projector that can fold the whole history in memory does so; the
+        // catch-up before the swap (and any projector without a replayer) goes through the
+        // runner like a live catch-up.
+        let (from, _) = read_checkpoint(&scratch.pool, projector.name()).await?;
+        if from == Position::default()
+            && let Some(replayer) = projector.replayer()
+        {
+            done += replay_folded(
+                source,
+                &scratch.pool,
+                projector.as_ref(),
+                replayer,
+                limit,
+                &mut report,
+            )
+            .await?;
+            continue;
+        }
         let runner = ProjectorRunner::new(
             projector.clone(),
             source.clone(),
@@ -181,25 +208,127 @@ async fn replay(
                 ..RunnerOptions::default()
             },
         );
-        let before = done;
-        let n = runner
-            .catch_up_until(limit, &mut |n| {
-                progress(Progress {
-                    done: before + n,
-                    total,
-                    elapsed: started.elapsed(),
-                });
-            })
-            .await?;
-        done += n;
+        done += runner.catch_up_until(limit, &mut report).await?;
     }
     Ok(done)
 }
 
-/// Drops the scratch schema's foreign keys and the indexes that back no constraint, returning
-/// the statements that recreate them (as PostgreSQL describes them, so nothing is restated by
-/// hand).
-async fn defer_secondary(scratch: &Scratch) -> Result<Vec<String>, sqlx::Error> {
+/// Replays every event up to `until` through `replayer` and writes its result, with the
+/// checkpoint, into the (empty) scratch schema. Three things overlap: reading the next batch,
+/// folding this one, and writing what the replayer handed over after the previous one (on its
+/// own connection and transaction; at most one such write is in flight). An event the replayer
+/// cannot fold stops the rebuild, naming it.
+async fn replay_folded(
+    source: &PgPool,
+    pool: &PgPool,
+    projector: &dyn Projector,
+    mut replayer: Box<dyn Replayer>,
+    until: Option<Position>,
+    progress: &mut (dyn FnMut(u64) + Send),
+) -> Result<u64, RebuildError> {
+    async fn write_apart(pool: PgPool, w: Box<dyn Writeout>) -> Result<(), sqlx::Error> {
+        let mut tx = pool.begin().await?;
+        w.write(&mut tx).await?;
+        tx.commit().await
+    }
+    async fn joined(
+        task: Option<tokio::task::JoinHandle<Result<(), sqlx::Error>>>,
+    ) -> Result<(), RebuildError> {
+        match task {
+            Some(t) => Ok(t
+                .await
+                .map_err(|e| ProjectionError::Other(format!("write task failed: {e}")))??),
+            None => Ok(()),
+        }
+    }
+    let shape = ReadShape {
+        metadata: projector.reads_metadata(),
+        payload_as_text: true,
+    };
+    let mut done = 0u64;
+    let mut last = Position::default();
+    let mut writing = None;
+    let mut batch = read_batch(source, last, REBUILD_BATCH, until, shape).await?;
+    while let Some(end) = batch.last().map(|e| e.position) {
+        let src = source.clone();
+        let prefetch =
+            tokio::spawn(async move { read_batch(&src, end, REBUILD_BATCH, until, shape).await });
+        if let Err(e) = replayer.fold(&mut batch) {
+            prefetch.abort();
+            let at = e.index.and_then(|i| batch.get(i));
+            return Err(RebuildError::Projection(match at {
+                Some(ev) => ProjectionError::Other(format!(
+                    "{} at global position {} ({} {}/{}): {}",
+                    projector.name(),
+                    ev.position.global_position,
+                    ev.event_type,
+                    ev.aggregate_type,
+                    ev.aggregate_id,
+                    e.error
+                )),
+                None => e.error,
+            }));
+        }
+        done += batch.len() as u64;
+        last = end;
+        progress(done);
+        if let Some(ready) = replayer.take_ready() {
+            joined(writing.take()).await?;
+            writing = Some(tokio::spawn(write_apart(pool.clone(), ready)));
+        }
+        batch = prefetch
+            .await
+            .map_err(|e| ProjectionError::Other(format!("prefetch task failed: {e}")))??;
+    }
+    joined(writing.take()).await?;
+    let mut tx = pool.begin().await?;
+    replayer.finish().write(&mut tx).await?;
+    sqlx::query(
+        "insert into projector_checkpoints (name, tx_id, global_position, events_applied)
+         values ($1, $2::bigint::text::xid8, $3, $4)
+         on conflict (name) do update set tx_id = excluded.tx_id,
+            global_position = excluded.global_position, events_applied = excluded.events_applied,
+            updated_at = now()",
+    )
+    .bind(projector.name())
+    .bind(last.tx_id)
+    .bind(last.global_position)
+    .bind(done as i64)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(done)
+}
+
+/// Drops the scratch schema's foreign keys and the indexes that back no constraint, and the
+/// primary keys of the tables a [`Replayer`] fills alone (nothing looks rows up there until the
+/// load is over), returning the statements that recreate them, primary keys first (as
+/// PostgreSQL describes them, so nothing is restated by hand).
+async fn defer_secondary(
+    scratch: &Scratch,
+    target: &RebuildTarget,
+) -> Result<Vec<String>, sqlx::Error> {
+    let loaded: Vec<String> = target
+        .projectors
+        .iter()
+        .filter_map(|p| p.replayer())
+        .flat_map(|r| {
+            r.tables()
+                .iter()
+                .map(|t| (*t).to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let primary_keys: Vec<(String, String, String)> = sqlx::query_as(
+        "select c.conrelid::regclass::text, c.conname::text, pg_get_constraintdef(c.oid)
+           from pg_constraint c join pg_namespace n on n.oid = c.connamespace
+           join pg_class t on t.oid = c.conrelid
+          where n.nspname = $1 and c.contype = 'p' and t.relname::text = any($2)",
+    )
+    .bind(&scratch.schema)
+    .bind(&loaded)
+    .fetch_all(&scratch.pool)
+    .await?;
     let foreign_keys: Vec<(String, String, String)> = sqlx::query_as(
         "select c.conrelid::regclass::text, c.conname::text, pg_get_constraintdef(c.oid)
            from pg_constraint c join pg_namespace n on n.oid = c.connamespace
@@ -218,15 +347,18 @@ async fn defer_secondary(scratch: &Scratch) -> Result<Vec<String>, sqlx::Error> 
     .fetch_all(&scratch.pool)
     .await?;
     let mut restore = Vec::new();
-    for (table, name, def) in foreign_keys {
+    let mut keys = Vec::new();
+    for (table, name, def) in foreign_keys.into_iter().chain(primary_keys) {
         scratch
             .pool
             .execute(format!("alter table {table} drop constraint {}", quote(&name)).as_str())
             .await?;
-        restore.push(format!(
-            "alter table {table} add constraint {} {def}",
-            quote(&name)
-        ));
+        let statement = format!("alter table {table} add constraint {} {def}", quote(&name));
+        if def.starts_with("PRIMARY KEY") {
+            keys.push(statement);
+        } else {
+            restore.push(statement);
+        }
     }
     for (index, def) in indexes {
         scratch
@@ -235,7 +367,8 @@ async fn defer_secondary(scratch: &Scratch) -> Result<Vec<String>, sqlx::Error> 
             .await?;
         restore.push(def);
     }
-    Ok(restore)
+    keys.extend(restore);
+    Ok(keys)
 }
 
 async fn restore_secondary(scratch: &Scratch, statements: &[String]) -> Result<(), sqlx::Error> {
@@ -300,7 +433,7 @@ pub async fn rebuild(
         // Most of the work, while the live model keeps serving. Secondary indexes and foreign
         // keys are put back afterwards: building an index once is far cheaper than maintaining
         // it row by row, and nothing reads the scratch schema meanwhile.
-        let deferred = defer_secondary(&scratch).await?;
+        let deferred = defer_secondary(&scratch, target).await?;
         let mut done = replay(
             source,
             &scratch,
@@ -451,10 +584,12 @@ pub async fn verify(
             limits.push((p.name().to_string(), cp));
         }
         let limit_of = |name: &str| limits.iter().find(|(n, _)| n == name).map(|(_, cp)| *cp);
+        let deferred = defer_secondary(&scratch, target).await?;
         let done = replay(
             source, &scratch, target, &limit_of, 0, total, started, progress,
         )
         .await?;
+        restore_secondary(&scratch, &deferred).await?;
         let mut differences = Vec::new();
         let tables = model_tables(&owner, &live).await?;
         for table in &tables {

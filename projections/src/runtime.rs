@@ -40,9 +40,38 @@ pub struct StoredEvent {
     pub sequence: i64,
     pub event_type: String,
     pub event_version: String,
+    /// The payload (`Null` when read as text: see `payload_text`).
     pub payload: Value,
+    /// The payload's JSON text instead, when read for a rebuild ([`ReadShape`]): decoded
+    /// straight into the event type, without building a `Value` first.
+    pub payload_text: Option<String>,
     pub metadata: Value,
     pub recorded_at: OffsetDateTime,
+}
+
+/// Which columns [`read_batch`] reads, and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadShape {
+    /// Read `metadata` (else `Null`).
+    pub metadata: bool,
+    /// Read the payload as text into `payload_text` (else as JSON into `payload`).
+    pub payload_as_text: bool,
+}
+
+impl ReadShape {
+    /// What `projector` needs in a catch-up.
+    pub fn for_projector(projector: &dyn Projector) -> Self {
+        Self {
+            metadata: projector.reads_metadata(),
+            payload_as_text: false,
+        }
+    }
+
+    /// Everything, as JSON.
+    pub const ALL: Self = Self {
+        metadata: true,
+        payload_as_text: false,
+    };
 }
 
 impl StoredEvent {
@@ -58,23 +87,59 @@ impl StoredEvent {
     /// # Errors
     /// When the stored payload no longer matches the type (it needs an upcaster).
     pub fn decode<E: serde::de::DeserializeOwned>(&self) -> Result<E, ProjectionError> {
+        match &self.payload_text {
+            Some(text) => self.decode_text(text),
+            None => self.decode_value(self.payload.clone()),
+        }
+    }
+
+    /// Like [`decode`](Self::decode), moving the payload out (it is `Null` afterwards): for
+    /// a rebuild, which has no further use for it.
+    ///
+    /// # Errors
+    /// When the stored payload no longer matches the type (it needs an upcaster).
+    pub fn take_decoded<E: serde::de::DeserializeOwned>(&mut self) -> Result<E, ProjectionError> {
+        if let Some(text) = self.payload_text.take() {
+            return self.decode_text(&text);
+        }
+        let payload = std::mem::take(&mut self.payload);
+        self.decode_value(payload)
+    }
+
+    fn decode_text<E: serde::de::DeserializeOwned>(
+        &self,
+        text: &str,
+    ) -> Result<E, ProjectionError> {
+        if sekretariat_domain::upcast::needs_upcast(&self.event_type, &self.event_version) {
+            let value = serde_json::from_str(text).map_err(|e| self.decode_error(&e))?;
+            return self.decode_value(value);
+        }
+        serde_json::from_str(text).map_err(|e| self.decode_error(&e))
+    }
+
+    fn decode_error(&self, e: &serde_json::Error) -> ProjectionError {
+        ProjectionError::Decode(format!(
+            "{} v{} ({}/{} #{}): {e}",
+            self.event_type,
+            self.event_version,
+            self.aggregate_type,
+            self.aggregate_id,
+            self.sequence
+        ))
+    }
+
+    fn decode_value<E: serde::de::DeserializeOwned>(
+        &self,
+        payload: Value,
+    ) -> Result<E, ProjectionError> {
         // Old shapes are brought to the current one first (the stored bytes stay as they are).
         let (_, payload) = sekretariat_domain::upcast::upcast(
             &self.aggregate_type,
             &self.event_type,
             &self.event_version,
-            self.payload.clone(),
+            payload,
         );
-        serde_json::from_value(payload).map_err(|e| {
-            ProjectionError::Decode(format!(
-                "{} v{} ({}/{} #{}): {e}",
-                self.event_type,
-                self.event_version,
-                self.aggregate_type,
-                self.aggregate_id,
-                self.sequence
-            ))
-        })
+        serde_json::from_value(payload).map_err(|e| self.decode_error(&e))
     }
 }
 
@@ -124,6 +189,19 @@ pub trait Projector: Send + Sync + 'static {
     /// Stable name: the checkpoint and lease key.
     fn name(&self) -> &str;
 
+    /// Whether the projector reads [`StoredEvent::metadata`]; when not, events are read
+    /// without it (`Value::Null` in its place).
+    fn reads_metadata(&self) -> bool {
+        true
+    }
+
+    /// A fold of the whole history in memory, for a rebuild into empty tables (see
+    /// `crate::rebuild`): no row is read back and each row is written once. `None` (the
+    /// default) rebuilds through [`apply_batch`](Self::apply_batch) like a catch-up.
+    fn replayer(&self) -> Option<Box<dyn Replayer>> {
+        None
+    }
+
     /// Applies one event inside the batch transaction on the target database.
     ///
     /// # Errors
@@ -154,6 +232,37 @@ pub trait Projector: Send + Sync + 'static {
         }
         Ok(())
     }
+}
+
+/// A projector's whole-history fold for rebuilds (see [`Projector::replayer`]). It sees every
+/// event once, in order, and must end with the tables `apply_batch` would have built.
+pub trait Replayer: Send {
+    /// Folds `events` (their payloads may be taken: see [`StoredEvent::take_decoded`]).
+    ///
+    /// # Errors
+    /// The event that cannot be applied, by index in `events`.
+    fn fold(&mut self, events: &mut [StoredEvent]) -> Result<(), BatchError>;
+
+    /// What may be written before the end (append-only history, say), handed over to bound
+    /// memory; the rebuild writes it on another connection while folding goes on.
+    fn take_ready(&mut self) -> Option<Box<dyn Writeout>>;
+
+    /// Everything that is left; written in the transaction that records the checkpoint.
+    fn finish(self: Box<Self>) -> Box<dyn Writeout>;
+
+    /// The tables this replayer fills alone: a rebuild builds their primary keys after the
+    /// load instead of maintaining them row by row.
+    fn tables(&self) -> &'static [&'static str];
+}
+
+/// Rows a [`Replayer`] hands over for writing.
+#[async_trait]
+pub trait Writeout: Send {
+    /// Writes the rows into the (scratch) schema `conn` is on.
+    ///
+    /// # Errors
+    /// Database errors.
+    async fn write(self: Box<Self>, conn: &mut PgConnection) -> Result<(), sqlx::Error>;
 }
 
 /// What a projector is doing, for `/health` and metrics.
@@ -229,10 +338,16 @@ pub async fn read_batch(
     after: Position,
     limit: i64,
     until: Option<Position>,
+    shape: ReadShape,
 ) -> Result<Vec<StoredEvent>, sqlx::Error> {
+    // Without metadata (a projector that never reads it), a JSON `null` stands in for it:
+    // one parse less per event, and less to send.
     let rows = sqlx::query(
         "select global_position, tx_id::text::bigint as tx_id, aggregate_type, aggregate_id,
-                sequence, event_type, event_version, payload, metadata, recorded_at
+                sequence, event_type, event_version,
+                case when $7 then 'null'::jsonb else payload end as payload,
+                case when $7 then payload::text end as payload_text,
+                case when $6 then metadata else 'null'::jsonb end as metadata, recorded_at
            from events
           where (tx_id, global_position) > ($1::bigint::text::xid8, $2::bigint)
             and tx_id < pg_snapshot_xmin(pg_current_snapshot())
@@ -245,6 +360,8 @@ pub async fn read_batch(
     .bind(limit)
     .bind(until.map(|p| p.tx_id))
     .bind(until.map(|p| p.global_position))
+    .bind(shape.metadata)
+    .bind(shape.payload_as_text)
     .fetch_all(source)
     .await?;
     rows.into_iter()
@@ -260,6 +377,7 @@ pub async fn read_batch(
                 event_type: r.try_get("event_type")?,
                 event_version: r.try_get("event_version")?,
                 payload: r.try_get("payload")?,
+                payload_text: r.try_get("payload_text")?,
                 metadata: r.try_get("metadata")?,
                 recorded_at: r.try_get("recorded_at")?,
             })
@@ -445,7 +563,8 @@ impl ProjectorRunner {
         let size = self.options.batch_size;
         let mut total = 0u64;
         let (mut checkpoint, _) = read_checkpoint(&self.target, name).await?;
-        let mut batch = read_batch(&self.source, checkpoint, size, until).await?;
+        let shape = ReadShape::for_projector(self.projector.as_ref());
+        let mut batch = read_batch(&self.source, checkpoint, size, until, shape).await?;
         loop {
             let Some(last) = batch.last().map(|e| e.position) else {
                 self.status.send_if_modified(|s| {
@@ -457,7 +576,7 @@ impl ProjectorRunner {
             };
             let source = self.source.clone();
             let prefetch =
-                tokio::spawn(async move { read_batch(&source, last, size, until).await });
+                tokio::spawn(async move { read_batch(&source, last, size, until, shape).await });
             match self.apply_read_batch(checkpoint, batch).await? {
                 BatchOutcome::Applied(n) => {
                     total += n as u64;
@@ -471,7 +590,7 @@ impl ProjectorRunner {
                     // Someone else moved the checkpoint: start again from where it is.
                     prefetch.abort();
                     checkpoint = read_checkpoint(&self.target, name).await?.0;
-                    batch = read_batch(&self.source, checkpoint, size, until).await?;
+                    batch = read_batch(&self.source, checkpoint, size, until, shape).await?;
                 }
             }
         }
@@ -594,7 +713,14 @@ impl ProjectorRunner {
     async fn step_until(&self, until: Option<Position>) -> Result<BatchOutcome, ProjectionError> {
         let name = self.projector.name();
         let (checkpoint, _) = read_checkpoint(&self.target, name).await?;
-        let batch = read_batch(&self.source, checkpoint, self.options.batch_size, until).await?;
+        let batch = read_batch(
+            &self.source,
+            checkpoint,
+            self.options.batch_size,
+            until,
+            ReadShape::for_projector(self.projector.as_ref()),
+        )
+        .await?;
         if batch.is_empty() {
             self.status.send_if_modified(|s| {
                 let changed = s.checkpoint != checkpoint;

@@ -12,7 +12,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 
-use crate::runtime::{Position, ProjectionError, Projector, StoredEvent, read_batch};
+use crate::runtime::{Position, ProjectionError, Projector, ReadShape, StoredEvent, read_batch};
 
 pub const NAME: &str = "sealer";
 
@@ -104,7 +104,7 @@ pub async fn verify(eventstore: &PgPool) -> Result<VerifyReport, sqlx::Error> {
     let mut index = 0i64;
     let mut after = Position::default();
     loop {
-        let batch = read_batch(eventstore, after, 2_000, None).await?;
+        let batch = read_batch(eventstore, after, 2_000, None, ReadShape::ALL).await?;
         if batch.is_empty() {
             break;
         }
