@@ -9,6 +9,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod kp_process;
 pub mod metrics;
 pub mod openapi;
 pub mod problem;

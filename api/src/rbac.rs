@@ -178,6 +178,60 @@ pub const MATRIX: &[Rule] = &[
         PIMPINAN_KEPEGAWAIAN,
         "peringatan dini KP, pensiun, KGB",
     ),
+    rule(
+        "GET",
+        "/api/v1/kepegawaian/kenaikan-pangkat",
+        PIMPINAN_KEPEGAWAIAN,
+        "daftar usul kenaikan pangkat",
+    ),
+    rule(
+        "POST",
+        "/api/v1/kepegawaian/kenaikan-pangkat",
+        KEPEGAWAIAN,
+        "usulkan kenaikan pangkat",
+    ),
+    rule(
+        "GET",
+        "/api/v1/kepegawaian/kenaikan-pangkat/{id}",
+        PIMPINAN_KEPEGAWAIAN,
+        "detail dan riwayat usul kenaikan pangkat",
+    ),
+    rule(
+        "POST",
+        "/api/v1/kepegawaian/kenaikan-pangkat/{id}/verifikasi",
+        KEPEGAWAIAN,
+        "verifikasi usul kenaikan pangkat",
+    ),
+    rule(
+        "POST",
+        "/api/v1/kepegawaian/kenaikan-pangkat/{id}/ajukan",
+        KEPEGAWAIAN,
+        "ajukan usul kenaikan pangkat ke BKN",
+    ),
+    rule(
+        "POST",
+        "/api/v1/kepegawaian/kenaikan-pangkat/{id}/pertek",
+        KEPEGAWAIAN,
+        "catat pertek kenaikan pangkat",
+    ),
+    rule(
+        "POST",
+        "/api/v1/kepegawaian/kenaikan-pangkat/{id}/sk",
+        KEPEGAWAIAN,
+        "catat SK kenaikan pangkat",
+    ),
+    rule(
+        "POST",
+        "/api/v1/kepegawaian/kenaikan-pangkat/{id}/tolak",
+        KEPEGAWAIAN,
+        "tolak usul kenaikan pangkat",
+    ),
+    rule(
+        "POST",
+        "/api/v1/kepegawaian/kenaikan-pangkat/{id}/selesai",
+        KEPEGAWAIAN,
+        "selesaikan usul kenaikan pangkat",
+    ),
     public("GET", "/api/v1/openapi.json", "dokumen OpenAPI"),
 ];
 

@@ -36,6 +36,10 @@ pub fn projectors() -> Vec<(Module, Arc<dyn Projector>)> {
         (Module::Master, Arc::new(MasterProjector)),
         (Module::Kepegawaian, Arc::new(KepegawaianProjector)),
         (
+            Module::Kepegawaian,
+            Arc::new(sekretariat_projections::usul_kp::UsulKpProjector),
+        ),
+        (
             Module::Audit,
             Arc::new(sekretariat_projections::audit::AuditProjector),
         ),
@@ -148,6 +152,22 @@ impl Application {
             status: sealer.status(),
         });
         tasks.push(tokio::spawn(sealer.run(shutdown_rx.clone())));
+        // The KP process manager records each usul's SK on the pegawai's stream; a side
+        // effect, so its checkpoint lives in the event store and no rebuild runs it (see
+        // `crate::kp_process`).
+        let kp_process = ProjectorRunner::new(
+            Arc::new(crate::kp_process::KpSkProcess::new(bus.clone())),
+            pools.eventstore.clone(),
+            pools.eventstore.clone(),
+            options.runner.clone(),
+        )
+        .with_wake(wake.clone());
+        statuses.push(RunningProjector {
+            label: "eventstore",
+            checkpoints: pools.eventstore.clone(),
+            status: kp_process.status(),
+        });
+        tasks.push(tokio::spawn(kp_process.run(shutdown_rx.clone())));
 
         let state = web::Data::new(AppState {
             bus: bus.clone(),

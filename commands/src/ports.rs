@@ -109,11 +109,12 @@ impl Clock for SystemClock {
 }
 
 /// Finds a pegawai's open usul KP in the event store: a `kenaikan_pangkat` stream registered
-/// for the NIP that has neither been finished nor refused.
+/// for the NIP that has neither been finished nor refused. It reads the store, not a read
+/// model, so a projector's lag cannot let a second usul through.
 ///
-/// The check and the append of a new usul are separate transactions, so two usul for one
-/// pegawai submitted at the same instant could both pass; a per-NIP guard stream will close
-/// that gap when the KP routes are built (issue 5). Within one request flow it holds.
+/// The lookup and the append of a new usul are separate statements; the command bus runs
+/// both under a per-NIP lock (`CommandBus::execute` on `Usulkan`), so two usul for one
+/// pegawai submitted at the same instant, in one process or several, cannot both pass.
 pub struct EventStoreUsulKp {
     pool: PgPool,
 }

@@ -16,6 +16,7 @@ pub mod rebuild;
 pub mod runtime;
 pub mod scope;
 pub mod seal;
+pub mod usul_kp;
 
 pub use runtime::{
     Position, ProjectionError, Projector, ProjectorRunner, ProjectorStatus, RunnerOptions,

@@ -29,7 +29,8 @@ fn args(projector: Option<&str>, verify: bool) -> RebuildArgs {
     }
 }
 
-/// The demo court plus a few dozen random changes, then waits until every projector has it.
+/// The demo court, usul kenaikan pangkat through their workflow, and a few dozen random
+/// changes, then waits until every projector has it.
 async fn workload(app: &TestApp) {
     let summary = sekretariat_api::demo::load(&app.bus).await.unwrap();
     let admin = app.token(&["admin"], None);
@@ -52,7 +53,10 @@ async fn workload(app: &TestApp) {
             .map(|p| p["nip"].as_str().unwrap().to_string())
             .collect()
     };
-    let mut last = 0;
+    // Usul kenaikan pangkat (issue 5): one through the SK to selesai (the process manager puts
+    // the SK on the pegawai's stream), one refused; the random changes below then rename
+    // pegawai who may have an usul.
+    let mut last = crate::kp::workload(app).await;
     for i in 0..40 {
         let (nip, which) = {
             let mut rng = rand::thread_rng();
@@ -77,6 +81,7 @@ async fn workload(app: &TestApp) {
     for (module, name) in [
         (Module::Master, "master"),
         (Module::Kepegawaian, "kepegawaian"),
+        (Module::Kepegawaian, "usul_kp"),
         (Module::Audit, "audit"),
     ] {
         let reached = wait_for_position(
@@ -387,8 +392,10 @@ fn random_pegawai_event(
     }
 }
 
-/// The batched kepegawaian projector gives the same tables whether it meets the events in
-/// batches of 7 (the live runner) or in one batch (a rebuild): every variant, many events per
+/// The kepegawaian projector gives the same tables whether it meets the events in batches of 7
+/// (the live runner: rows loaded, folded, upserted) or folds the whole history at once (a
+/// rebuild's replayer: rows written once with COPY, keys built afterwards): every variant (SK
+/// mutasi and pensiun included, with their riwayat), many events per
 /// pegawai within a batch, events of pegawai never registered (they change nothing), and
 /// 1.0-shaped registrations (upcast).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -487,7 +494,7 @@ async fn the_kepegawaian_projector_gives_the_same_tables_in_small_batches_and_in
         "{pegawai} pegawai, {pangkat} pangkat, {jabatan} jabatan"
     );
 
-    // Rebuild: everything in one batch, compared table by table with the live tables.
+    // Rebuild: the whole history folded at once, compared table by table with the live tables.
     let outcome = verify(
         &db.eventstore,
         &RebuildTarget {

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod health;
+pub mod kenaikan_pangkat;
 pub mod kepegawaian;
 pub mod master;
 pub mod mutasi;
@@ -100,6 +101,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(master::configure)
             .configure(audit::configure)
             .configure(kepegawaian::configure)
+            .configure(kenaikan_pangkat::configure)
             .configure(crate::openapi::configure)
             .default_service(web::to(not_found)),
     );
