@@ -60,6 +60,10 @@ impl Projector for KepegawaianProjector {
         false
     }
 
+    fn decodes_payload_only(&self) -> bool {
+        true
+    }
+
     fn replayer(&self) -> Option<Box<dyn Replayer>> {
         Some(Box::new(KepegawaianReplayer(Fold::default())))
     }
@@ -115,13 +119,13 @@ impl Projector for KepegawaianProjector {
 struct KepegawaianReplayer(Fold);
 
 impl Replayer for KepegawaianReplayer {
-    fn fold(&mut self, events: &mut [StoredEvent]) -> Result<(), BatchError> {
-        for (i, e) in events.iter_mut().enumerate() {
+    fn fold(&mut self, events: &[StoredEvent]) -> Result<(), BatchError> {
+        for (i, e) in events.iter().enumerate() {
             if e.aggregate_type != Pegawai::TYPE {
                 continue;
             }
             let event = e
-                .take_decoded::<PegawaiEvent>()
+                .decode::<PegawaiEvent>()
                 .map_err(|err| BatchError::at(i, err))?;
             self.0
                 .apply(e, event)
@@ -1194,12 +1198,13 @@ pub struct Page<T> {
 }
 
 /// The satker a pegawai belongs to today: an SK mutasi moves them from its TMT on. The same
-/// expression is the row-level security policy's (migration `status_dan_mutasi`).
+/// expression is the row-level security policy's (migration `app_today_once`); the scalar
+/// subquery runs `app_today()` once per statement, not once per row.
 pub const SATKER_KINI: &str =
-    "(case when tmt_satker > app_today() then satker_asal_id else satker_id end)";
+    "(case when tmt_satker > (select app_today()) then satker_asal_id else satker_id end)";
 /// The pegawai's status today: an SK (pensiun, mutasi keluar) sets it from its TMT on.
 pub const STATUS_KINI: &str =
-    "(case when tmt_status > app_today() then status_sebelum else status end)";
+    "(case when tmt_status > (select app_today()) then status_sebelum else status end)";
 
 /// The columns of [`PegawaiView`], dated to today.
 static PEGAWAI_COLUMNS: LazyLock<String> = LazyLock::new(|| {
@@ -1209,8 +1214,8 @@ static PEGAWAI_COLUMNS: LazyLock<String> = LazyLock::new(|| {
         tmt_golongan, jabatan_id, jabatan_nama, jenis_jabatan, kelompok_bup, tmt_jabatan,
         pendidikan_terakhir, tmt_cpns, tmt_pns, tmt_pppk, version, updated_at,
         {STATUS_KINI} as status,
-        case when tmt_status > app_today() then status end as status_mendatang, tmt_status,
-        case when tmt_satker > app_today() then satker_id end as satker_mendatang_id,
+        case when tmt_status > (select app_today()) then status end as status_mendatang, tmt_status,
+        case when tmt_satker > (select app_today()) then satker_id end as satker_mendatang_id,
         tmt_satker as tmt_mutasi"
     )
 });

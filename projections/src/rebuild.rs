@@ -30,7 +30,7 @@ use sqlx::{Executor, PgPool, Row};
 use crate::migrate::{self, Module};
 use crate::runtime::{
     Position, ProjectionError, Projector, ProjectorRunner, ReadShape, Replayer, RunnerOptions,
-    Writeout, read_batch, read_checkpoint,
+    StoredEvent, Writeout, read_batch, read_checkpoint,
 };
 
 /// Events per read while rebuilding: large, since nothing else waits on these tables. A
@@ -170,35 +170,28 @@ async fn replay(
     started: Instant,
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<u64, RebuildError> {
+    // From zero (a fresh scratch schema), one pass over the events feeds every projector of
+    // the module; the catch-up before the swap goes through the runner like a live catch-up.
+    let mut fresh = true;
+    for p in &target.projectors {
+        fresh &= read_checkpoint(&scratch.pool, p.name()).await?.0 == Position::default();
+    }
+    if fresh {
+        return replay_fresh(
+            source,
+            &scratch.pool,
+            target,
+            until,
+            base_done,
+            total,
+            started,
+            progress,
+        )
+        .await;
+    }
     let mut done = base_done;
     for projector in &target.projectors {
-        let limit = until(projector.name());
         let before = done;
-        let mut report = |n| {
-            progress(Progress {
-                done: before + n,
-                total,
-                elapsed: started.elapsed(),
-            });
-        };
-        // From zero, a projector that can fold the whole history in memory does so; the
-        // catch-up before the swap (and any projector without a replayer) goes through the
-        // runner like a live catch-up.
-        let (from, _) = read_checkpoint(&scratch.pool, projector.name()).await?;
-        if from == Position::default()
-            && let Some(replayer) = projector.replayer()
-        {
-            done += replay_folded(
-                source,
-                &scratch.pool,
-                projector.as_ref(),
-                replayer,
-                limit,
-                &mut report,
-            )
-            .await?;
-            continue;
-        }
         let runner = ProjectorRunner::new(
             projector.clone(),
             source.clone(),
@@ -208,81 +201,224 @@ async fn replay(
                 ..RunnerOptions::default()
             },
         );
-        done += runner.catch_up_until(limit, &mut report).await?;
+        done += runner
+            .catch_up_until(until(projector.name()), &mut |n| {
+                progress(Progress {
+                    done: before + n,
+                    total,
+                    elapsed: started.elapsed(),
+                });
+            })
+            .await?;
     }
     Ok(done)
 }
 
-/// Replays every event up to `until` through `replayer` and writes its result, with the
-/// checkpoint, into the (empty) scratch schema. Three things overlap: reading the next batch,
-/// folding this one, and writing what the replayer handed over after the previous one (on its
-/// own connection and transaction; at most one such write is in flight). An event the replayer
-/// cannot fold stops the rebuild, naming it.
-async fn replay_folded(
+/// How one projector takes part in a fresh replay.
+enum Feed {
+    /// Folds the whole history in memory (see [`Replayer`]).
+    Fold(Box<dyn Replayer>),
+    /// Applies batch after batch with `apply_batch`, each committed with its checkpoint.
+    Batches,
+}
+
+/// One projector of a fresh replay: how it is fed, up to where, and how far it got.
+struct Fed {
+    projector: Arc<dyn Projector>,
+    feed: Feed,
+    until: Option<Position>,
+    last: Position,
+    done: u64,
+}
+
+/// The error of `projector` at `event` (or at no event in particular).
+fn stopped_at(
+    projector: &str,
+    event: Option<&StoredEvent>,
+    error: ProjectionError,
+) -> RebuildError {
+    RebuildError::Projection(match event {
+        Some(ev) => ProjectionError::Other(format!(
+            "{projector} at global position {} ({} {}/{}): {error}",
+            ev.position.global_position, ev.event_type, ev.aggregate_type, ev.aggregate_id
+        )),
+        None => error,
+    })
+}
+
+/// Writes what replayers handed over, in one transaction of its own.
+async fn write_apart(pool: PgPool, rows: Vec<Box<dyn Writeout>>) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    for w in rows {
+        w.write(&mut tx).await?;
+    }
+    tx.commit().await
+}
+
+/// Waits for the write in flight, if any.
+async fn written(
+    task: Option<tokio::task::JoinHandle<Result<(), sqlx::Error>>>,
+) -> Result<(), RebuildError> {
+    match task {
+        Some(t) => Ok(t
+            .await
+            .map_err(|e| ProjectionError::Other(format!("write task failed: {e}")))??),
+        None => Ok(()),
+    }
+}
+
+/// A batch for a fresh replay: the payload as text (what replayers and `decode` read), and
+/// also as a JSON value when a projector fed batches reads the value itself (parsed here once
+/// for all of them).
+async fn read_fresh(
+    source: PgPool,
+    after: Position,
+    until: Option<Position>,
+    shape: ReadShape,
+    values: bool,
+) -> Result<Vec<StoredEvent>, sqlx::Error> {
+    let mut batch = read_batch(&source, after, REBUILD_BATCH, until, shape).await?;
+    if values {
+        for e in &mut batch {
+            if let Some(text) = &e.payload_text {
+                e.payload = serde_json::from_str(text).map_err(|err| {
+                    sqlx::Error::Decode(
+                        format!("payload of event {}: {err}", e.position.global_position).into(),
+                    )
+                })?;
+            }
+        }
+    }
+    Ok(batch)
+}
+
+/// Replays every event into the empty scratch schema, reading each batch once for all the
+/// module's projectors (each up to its own `until`). Three things overlap: reading the next
+/// batch, folding and applying this one, and writing what the replayers handed over after the
+/// previous one (on its own connection; at most one such write in flight). The replayers'
+/// results are written, with their checkpoints, at the end. An event a projector cannot apply
+/// stops the rebuild, naming it.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the same arguments as `replay`, which it serves"
+)]
+async fn replay_fresh(
     source: &PgPool,
     pool: &PgPool,
-    projector: &dyn Projector,
-    mut replayer: Box<dyn Replayer>,
-    until: Option<Position>,
-    progress: &mut (dyn FnMut(u64) + Send),
+    target: &RebuildTarget,
+    until: &dyn Fn(&str) -> Option<Position>,
+    base_done: u64,
+    total: u64,
+    started: Instant,
+    progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<u64, RebuildError> {
-    async fn write_apart(pool: PgPool, w: Box<dyn Writeout>) -> Result<(), sqlx::Error> {
-        let mut tx = pool.begin().await?;
-        w.write(&mut tx).await?;
-        tx.commit().await
-    }
-    async fn joined(
-        task: Option<tokio::task::JoinHandle<Result<(), sqlx::Error>>>,
-    ) -> Result<(), RebuildError> {
-        match task {
-            Some(t) => Ok(t
-                .await
-                .map_err(|e| ProjectionError::Other(format!("write task failed: {e}")))??),
-            None => Ok(()),
-        }
-    }
+    let mut fed: Vec<Fed> = target
+        .projectors
+        .iter()
+        .map(|p| Fed {
+            projector: p.clone(),
+            feed: p.replayer().map_or(Feed::Batches, Feed::Fold),
+            until: until(p.name()),
+            last: Position::default(),
+            done: 0,
+        })
+        .collect();
+    // Read as far as the furthest projector goes (`None`: to the end).
+    let read_until = if fed.iter().any(|f| f.until.is_none()) {
+        None
+    } else {
+        fed.iter().filter_map(|f| f.until).max()
+    };
+    let values = fed
+        .iter()
+        .any(|f| matches!(f.feed, Feed::Batches) && !f.projector.decodes_payload_only());
     let shape = ReadShape {
-        metadata: projector.reads_metadata(),
+        metadata: fed.iter().any(|f| f.projector.reads_metadata()),
         payload_as_text: true,
     };
-    let mut done = 0u64;
-    let mut last = Position::default();
     let mut writing = None;
-    let mut batch = read_batch(source, last, REBUILD_BATCH, until, shape).await?;
+    let mut batch = read_fresh(
+        source.clone(),
+        Position::default(),
+        read_until,
+        shape,
+        values,
+    )
+    .await?;
     while let Some(end) = batch.last().map(|e| e.position) {
-        let src = source.clone();
-        let prefetch =
-            tokio::spawn(async move { read_batch(&src, end, REBUILD_BATCH, until, shape).await });
-        if let Err(e) = replayer.fold(&mut batch) {
-            prefetch.abort();
-            let at = e.index.and_then(|i| batch.get(i));
-            return Err(RebuildError::Projection(match at {
-                Some(ev) => ProjectionError::Other(format!(
-                    "{} at global position {} ({} {}/{}): {}",
-                    projector.name(),
-                    ev.position.global_position,
-                    ev.event_type,
-                    ev.aggregate_type,
-                    ev.aggregate_id,
-                    e.error
-                )),
-                None => e.error,
-            }));
+        let prefetch = tokio::spawn(read_fresh(source.clone(), end, read_until, shape, values));
+        let mut ready = Vec::new();
+        for f in &mut fed {
+            let n = match f.until {
+                None => batch.len(),
+                Some(u) => batch.partition_point(|e| e.position <= u),
+            };
+            if n == 0 {
+                continue;
+            }
+            let name = f.projector.name().to_string();
+            let failed = match &mut f.feed {
+                Feed::Fold(replayer) => match replayer.fold(&batch[..n]) {
+                    Ok(()) => {
+                        ready.extend(replayer.take_ready());
+                        None
+                    }
+                    Err(e) => Some(e),
+                },
+                Feed::Batches => {
+                    let mut tx = pool.begin().await?;
+                    match f.projector.apply_batch(&mut tx, &batch[..n]).await {
+                        Ok(()) => {
+                            let at = batch[n - 1].position;
+                            set_checkpoint(&mut tx, &name, at, f.done + n as u64).await?;
+                            tx.commit().await?;
+                            None
+                        }
+                        Err(e) => Some(e),
+                    }
+                }
+            };
+            if let Some(e) = failed {
+                prefetch.abort();
+                let at = e.index.and_then(|i| batch.get(i));
+                return Err(stopped_at(&name, at, e.error));
+            }
+            f.last = batch[n - 1].position;
+            f.done += n as u64;
         }
-        done += batch.len() as u64;
-        last = end;
-        progress(done);
-        if let Some(ready) = replayer.take_ready() {
-            joined(writing.take()).await?;
+        progress(Progress {
+            done: base_done + fed.iter().map(|f| f.done).sum::<u64>(),
+            total,
+            elapsed: started.elapsed(),
+        });
+        if !ready.is_empty() {
+            written(writing.take()).await?;
             writing = Some(tokio::spawn(write_apart(pool.clone(), ready)));
         }
         batch = prefetch
             .await
             .map_err(|e| ProjectionError::Other(format!("prefetch task failed: {e}")))??;
     }
-    joined(writing.take()).await?;
-    let mut tx = pool.begin().await?;
-    replayer.finish().write(&mut tx).await?;
+    written(writing.take()).await?;
+    let done = base_done + fed.iter().map(|f| f.done).sum::<u64>();
+    for f in fed {
+        if let Feed::Fold(replayer) = f.feed {
+            let mut tx = pool.begin().await?;
+            replayer.finish().write(&mut tx).await?;
+            set_checkpoint(&mut tx, f.projector.name(), f.last, f.done).await?;
+            tx.commit().await?;
+        }
+    }
+    Ok(done)
+}
+
+/// Records in the scratch schema that `name` has applied `events` events up to `at`.
+async fn set_checkpoint(
+    conn: &mut sqlx::PgConnection,
+    name: &str,
+    at: Position,
+    events: u64,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "insert into projector_checkpoints (name, tx_id, global_position, events_applied)
          values ($1, $2::bigint::text::xid8, $3, $4)
@@ -290,14 +426,13 @@ async fn replay_folded(
             global_position = excluded.global_position, events_applied = excluded.events_applied,
             updated_at = now()",
     )
-    .bind(projector.name())
-    .bind(last.tx_id)
-    .bind(last.global_position)
-    .bind(done as i64)
-    .execute(&mut *tx)
+    .bind(name)
+    .bind(at.tx_id)
+    .bind(at.global_position)
+    .bind(events as i64)
+    .execute(conn)
     .await?;
-    tx.commit().await?;
-    Ok(done)
+    Ok(())
 }
 
 /// Drops the scratch schema's foreign keys and the indexes that back no constraint, and the

@@ -93,19 +93,6 @@ impl StoredEvent {
         }
     }
 
-    /// Like [`decode`](Self::decode), moving the payload out (it is `Null` afterwards): for
-    /// a rebuild, which has no further use for it.
-    ///
-    /// # Errors
-    /// When the stored payload no longer matches the type (it needs an upcaster).
-    pub fn take_decoded<E: serde::de::DeserializeOwned>(&mut self) -> Result<E, ProjectionError> {
-        if let Some(text) = self.payload_text.take() {
-            return self.decode_text(&text);
-        }
-        let payload = std::mem::take(&mut self.payload);
-        self.decode_value(payload)
-    }
-
     fn decode_text<E: serde::de::DeserializeOwned>(
         &self,
         text: &str,
@@ -195,6 +182,13 @@ pub trait Projector: Send + Sync + 'static {
         true
     }
 
+    /// Whether the projector reads payloads only through [`StoredEvent::decode`] (never
+    /// `payload` itself): a rebuild may then hand it the payload as text, which `decode`
+    /// reads without building a JSON value first.
+    fn decodes_payload_only(&self) -> bool {
+        false
+    }
+
     /// A fold of the whole history in memory, for a rebuild into empty tables (see
     /// `crate::rebuild`): no row is read back and each row is written once. `None` (the
     /// default) rebuilds through [`apply_batch`](Self::apply_batch) like a catch-up.
@@ -237,11 +231,11 @@ pub trait Projector: Send + Sync + 'static {
 /// A projector's whole-history fold for rebuilds (see [`Projector::replayer`]). It sees every
 /// event once, in order, and must end with the tables `apply_batch` would have built.
 pub trait Replayer: Send {
-    /// Folds `events` (their payloads may be taken: see [`StoredEvent::take_decoded`]).
+    /// Folds `events`; other projectors of the module see the same events after it.
     ///
     /// # Errors
     /// The event that cannot be applied, by index in `events`.
-    fn fold(&mut self, events: &mut [StoredEvent]) -> Result<(), BatchError>;
+    fn fold(&mut self, events: &[StoredEvent]) -> Result<(), BatchError>;
 
     /// What may be written before the end (append-only history, say), handed over to bound
     /// memory; the rebuild writes it on another connection while folding goes on.

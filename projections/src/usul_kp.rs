@@ -69,6 +69,10 @@ impl Projector for UsulKpProjector {
         NAME
     }
 
+    fn decodes_payload_only(&self) -> bool {
+        true
+    }
+
     async fn apply(&self, conn: &mut PgConnection, e: &StoredEvent) -> Result<(), ProjectionError> {
         self.apply_batch(conn, std::slice::from_ref(e))
             .await
