@@ -232,6 +232,18 @@ pub const MATRIX: &[Rule] = &[
         KEPEGAWAIAN,
         "selesaikan usul kenaikan pangkat",
     ),
+    rule(
+        "GET",
+        "/api/v1/kepegawaian/duk",
+        PIMPINAN_KEPEGAWAIAN,
+        "daftar urut kepangkatan (DUK)",
+    ),
+    rule(
+        "GET",
+        "/api/v1/kepegawaian/duk.xlsx",
+        PIMPINAN_KEPEGAWAIAN,
+        "unduh DUK (.xlsx)",
+    ),
     public("GET", "/api/v1/openapi.json", "dokumen OpenAPI"),
 ];
 

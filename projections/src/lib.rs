@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod copy;
+pub mod duk;
 pub mod history;
 pub mod kepegawaian;
 pub mod master;

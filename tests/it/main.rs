@@ -4,6 +4,7 @@
 mod api;
 mod audit;
 mod audit_api;
+mod duk;
 mod idempotency;
 mod kp;
 mod mutasi;

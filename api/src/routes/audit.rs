@@ -222,7 +222,7 @@ struct AuditPageSchema {
     dead_code,
     reason = "only its schema is used; the wire value is the file's bytes"
 )]
-struct XlsxFileSchema(String);
+pub(crate) struct XlsxFileSchema(String);
 
 async fn wait_for_audit(state: &AppState, min_position: Option<i64>) -> Result<(), Problem> {
     wait_for(
@@ -350,30 +350,53 @@ async fn export(
     }
     drop(rows);
     drop(tx);
-    let file = match writer.await {
-        Ok(Ok(file)) => file,
-        Ok(Err(e)) => {
-            tracing::error!(error = %e, "audit export failed");
-            return Err(Problem::internal());
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "audit export writer panicked");
-            return Err(Problem::internal());
-        }
-    };
-    let (file, len) = match rewind(file) {
-        Ok(v) => v,
-        Err(e) => {
-            tracing::error!(error = %e, "audit export file unreadable");
-            return Err(Problem::internal());
-        }
-    };
+    let file = finished_workbook(writer, "audit").await?;
     let name = OffsetDateTime::now_utc()
         .to_offset(history::JAKARTA)
         .format(format_description!(
             "audit-[year][month][day]-[hour][minute][second].xlsx"
         ))
         .unwrap_or_else(|_| "audit.xlsx".into());
+    xlsx_download(file, &name)
+}
+
+// ---- .xlsx downloads (shared with the DUK export, `super::duk`) ----
+
+/// The finished workbook of a writer task, or the opaque 500 (its cause logged once, naming
+/// the `export`).
+///
+/// # Errors
+/// 500 when the writer failed or panicked.
+pub(crate) async fn finished_workbook(
+    writer: tokio::task::JoinHandle<anyhow::Result<std::fs::File>>,
+    export: &str,
+) -> Result<std::fs::File, Problem> {
+    match writer.await {
+        Ok(Ok(file)) => Ok(file),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, export, "{export} export failed");
+            Err(Problem::internal())
+        }
+        Err(e) => {
+            tracing::error!(error = %e, export, "{export} export writer panicked");
+            Err(Problem::internal())
+        }
+    }
+}
+
+/// 200 with the finished workbook `file` as an attachment named `name`, streamed from the
+/// file with its length (the file is never read into memory).
+///
+/// # Errors
+/// 500 when the file cannot be read back.
+pub fn xlsx_download(file: std::fs::File, name: &str) -> Result<HttpResponse, Problem> {
+    let (file, len) = match rewind(file) {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::error!(error = %e, file = name, "export file unreadable");
+            return Err(Problem::internal());
+        }
+    };
     Ok(HttpResponse::Ok()
         .insert_header((CONTENT_TYPE, XLSX))
         .insert_header((
@@ -507,7 +530,7 @@ async fn history(
 
 /// The workbook: one sheet per 1,048,575 rows (Excel's limit), a bold frozen header, set
 /// column widths, A4 landscape fitted to the page width with the header repeated per page.
-mod xlsx {
+pub(crate) mod xlsx {
     use rust_xlsxwriter::{ExcelDateTime, Format, FormatBorder, Workbook, Worksheet, XlsxError};
     use sekretariat_projections::audit::queries::AuditEntry;
     use sekretariat_projections::history::JAKARTA;
@@ -518,7 +541,8 @@ mod xlsx {
     const ROWS_PER_SHEET: u32 = 1_048_575;
     /// Excel's longest cell text.
     const MAX_CELL: usize = 32_767;
-    const A4: u8 = 9;
+    /// Excel's paper size code of A4.
+    pub(crate) const A4: u8 = 9;
 
     /// (title, width in characters)
     const COLUMNS: &[(&str, f64)] = &[
@@ -564,7 +588,8 @@ mod xlsx {
         Ok(())
     }
 
-    fn cell_text(s: &str) -> String {
+    /// `s`, cut to Excel's longest cell text (a longer one would fail the whole workbook).
+    pub(crate) fn cell_text(s: &str) -> String {
         if s.len() <= MAX_CELL {
             return s.to_string();
         }

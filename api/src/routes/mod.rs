@@ -2,6 +2,7 @@
 //! (every field error at once), RBAC check, command bus or read query, response.
 
 pub mod audit;
+pub mod duk;
 pub mod health;
 pub mod kenaikan_pangkat;
 pub mod kepegawaian;
@@ -102,6 +103,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(audit::configure)
             .configure(kepegawaian::configure)
             .configure(kenaikan_pangkat::configure)
+            .configure(duk::configure)
             .configure(crate::openapi::configure)
             .default_service(web::to(not_found)),
     );
