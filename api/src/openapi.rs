@@ -107,6 +107,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::routes::audit::AuditApi::openapi());
     doc.merge(crate::routes::kepegawaian::KepegawaianApi::openapi());
     doc.merge(crate::routes::kenaikan_pangkat::KenaikanPangkatApi::openapi());
+    doc.merge(crate::routes::sikep::SikepApi::openapi());
     doc.merge(crate::routes::duk::DukApi::openapi());
     doc
 }

@@ -244,6 +244,12 @@ pub const MATRIX: &[Rule] = &[
         PIMPINAN_KEPEGAWAIAN,
         "unduh DUK (.xlsx)",
     ),
+    rule(
+        "POST",
+        "/api/v1/integration/sikep/pegawai",
+        KEPEGAWAIAN,
+        "impor data pegawai dari SIKEP (JSON/CSV)",
+    ),
     public("GET", "/api/v1/openapi.json", "dokumen OpenAPI"),
 ];
 

@@ -205,6 +205,31 @@ impl CommandBus {
         Ok(ctx.aggregate().usul().cloned())
     }
 
+    /// Which of `ids` already have a stream of `aggregate_type`, in one query (a batch import
+    /// loads only those; the others can only be new).
+    ///
+    /// # Errors
+    /// The event store cannot be read.
+    pub async fn existing_ids(
+        &self,
+        aggregate_type: &str,
+        ids: &[String],
+    ) -> Result<std::collections::HashSet<String>, CommandError> {
+        if ids.is_empty() {
+            return Ok(std::collections::HashSet::new());
+        }
+        let found: Vec<String> = sqlx::query_scalar(
+            "select distinct aggregate_id from events
+              where aggregate_type = $1 and aggregate_id = any($2)",
+        )
+        .bind(aggregate_type)
+        .bind(ids)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| CommandError::Unexpected(e.to_string()))?;
+        Ok(found.into_iter().collect())
+    }
+
     /// The stored answers of earlier commands on `aggregate_type` with any of `keys` from this
     /// user, by key (one query for many: a batch import checks all its rows at once). Each is
     /// what [`CommandBus::execute`] would answer a retry with (`replayed: true`).

@@ -16,4 +16,5 @@ mod rebuild;
 mod rls;
 mod runtime;
 mod seal;
+mod sikep;
 mod upcast;

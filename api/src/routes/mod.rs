@@ -9,6 +9,7 @@ pub mod kepegawaian;
 pub mod master;
 pub mod mutasi;
 pub mod pegawai;
+pub mod sikep;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -104,6 +105,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(kepegawaian::configure)
             .configure(kenaikan_pangkat::configure)
             .configure(duk::configure)
+            .configure(sikep::configure)
             .configure(crate::openapi::configure)
             .default_service(web::to(not_found)),
     );
