@@ -304,6 +304,10 @@ pub struct RunnerOptions {
     /// First and longest back-off after a failure.
     pub backoff_min: Duration,
     pub backoff_max: Duration,
+    /// After a wake-up, or a batch that emptied the backlog, how long to let appends gather
+    /// before the next read: a burst of commands (an import) is then applied in a few batches
+    /// instead of one transaction per event. It is the latency a read-your-write adds.
+    pub gather: Duration,
 }
 
 impl Default for RunnerOptions {
@@ -314,6 +318,7 @@ impl Default for RunnerOptions {
             lease_retry: Duration::from_secs(2),
             backoff_min: Duration::from_millis(200),
             backoff_max: Duration::from_secs(30),
+            gather: Duration::from_millis(20),
         }
     }
 }
@@ -633,7 +638,16 @@ impl ProjectorRunner {
                     backoff = self.options.backoff_min;
                     if wait_or_shutdown(&mut shutdown, self.options.poll_interval, Some(notified))
                         .await
+                        || wait_or_shutdown(&mut shutdown, self.options.gather, None).await
                     {
+                        break;
+                    }
+                }
+                Ok(BatchOutcome::Applied(n)) if (n as i64) < self.options.batch_size => {
+                    // Caught up: let the next appends gather.
+                    self.set_state(ProjectorState::Running);
+                    backoff = self.options.backoff_min;
+                    if wait_or_shutdown(&mut shutdown, self.options.gather, None).await {
                         break;
                     }
                 }

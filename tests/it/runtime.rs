@@ -188,6 +188,7 @@ fn fast_options() -> RunnerOptions {
         lease_retry: Duration::from_millis(50),
         backoff_min: Duration::from_millis(20),
         backoff_max: Duration::from_millis(200),
+        gather: Duration::from_millis(5),
     }
 }
 
