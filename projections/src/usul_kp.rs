@@ -34,7 +34,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::kepegawaian::Page;
-use crate::runtime::{BatchError, ProjectionError, Projector, StoredEvent};
+use crate::runtime::{BatchError, ProjectionError, Projector, Replayer, StoredEvent, Writeout};
 
 pub const NAME: &str = "usul_kp";
 
@@ -63,6 +63,55 @@ enum Relevant {
     Pegawai(PegawaiEvent),
 }
 
+/// `e` decoded, when this projector reads it.
+fn relevant(e: &StoredEvent) -> Result<Option<Relevant>, ProjectionError> {
+    if e.aggregate_type == KenaikanPangkat::TYPE {
+        Ok(Some(Relevant::Kp(e.decode()?)))
+    } else if e.aggregate_type == Pegawai::TYPE && PEGAWAI_EVENTS.contains(&e.event_type.as_str()) {
+        Ok(Some(Relevant::Pegawai(e.decode()?)))
+    } else {
+        Ok(None)
+    }
+}
+
+/// A rebuild's fold: the same [`Fold`] as a batch, started empty and kept over the whole
+/// history, written once at the end (the same statements as a batch's write).
+struct UsulKpReplayer(Fold);
+
+impl Replayer for UsulKpReplayer {
+    fn fold(&mut self, events: &[StoredEvent]) -> Result<(), BatchError> {
+        for (i, e) in events.iter().enumerate() {
+            match relevant(e).map_err(|err| BatchError::at(i, err))? {
+                Some(Relevant::Kp(k)) => self.0.apply_kp(e, k),
+                Some(Relevant::Pegawai(p)) => self.0.apply_pegawai(e, p),
+                None => Ok(()),
+            }
+            .map_err(|err| BatchError::at(i, err))?;
+        }
+        Ok(())
+    }
+
+    fn take_ready(&mut self) -> Option<Box<dyn Writeout>> {
+        None
+    }
+
+    fn finish(self: Box<Self>) -> Box<dyn Writeout> {
+        Box::new(self.0)
+    }
+
+    /// None: its write upserts, so its keys stay in place.
+    fn tables(&self) -> &'static [&'static str] {
+        &[]
+    }
+}
+
+#[async_trait]
+impl Writeout for Fold {
+    async fn write(self: Box<Self>, conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+        Fold::write(*self, conn).await
+    }
+}
+
 #[async_trait]
 impl Projector for UsulKpProjector {
     fn name(&self) -> &str {
@@ -71,6 +120,10 @@ impl Projector for UsulKpProjector {
 
     fn decodes_payload_only(&self) -> bool {
         true
+    }
+
+    fn replayer(&self) -> Option<Box<dyn Replayer>> {
+        Some(Box::new(UsulKpReplayer(Fold::default())))
     }
 
     async fn apply(&self, conn: &mut PgConnection, e: &StoredEvent) -> Result<(), ProjectionError> {
@@ -87,18 +140,8 @@ impl Projector for UsulKpProjector {
         // 1. Decode what concerns us; a payload that does not fit is blamed on its event.
         let mut decoded = Vec::new();
         for (i, e) in events.iter().enumerate() {
-            if e.aggregate_type == KenaikanPangkat::TYPE {
-                let event = e
-                    .decode::<KenaikanPangkatEvent>()
-                    .map_err(|err| BatchError::at(i, err))?;
-                decoded.push((i, e, Relevant::Kp(event)));
-            } else if e.aggregate_type == Pegawai::TYPE
-                && PEGAWAI_EVENTS.contains(&e.event_type.as_str())
-            {
-                let event = e
-                    .decode::<PegawaiEvent>()
-                    .map_err(|err| BatchError::at(i, err))?;
-                decoded.push((i, e, Relevant::Pegawai(event)));
+            if let Some(event) = relevant(e).map_err(|err| BatchError::at(i, err))? {
+                decoded.push((i, e, event));
             }
         }
         if decoded.is_empty() {
@@ -294,6 +337,7 @@ struct Slot<T> {
 }
 
 /// The batch's effect, built in memory and written at the end.
+#[derive(Default)]
 struct Fold {
     pegawai: HashMap<String, Slot<PegawaiInfo>>,
     usul: HashMap<Uuid, Slot<UsulKpView>>,
