@@ -384,6 +384,10 @@ async fn pensiun_at_bup_ends_active_employment_from_the_tmt_dom_5_dom_8() {
         !warnings.to_string().contains(PANITERA),
         "a retired pegawai gets no warnings: {warnings}"
     );
+    assert_eq!(
+        warnings["per_tanggal"], "2026-10-01",
+        "without per_tanggal the warnings are as of the app's today, the day reads are dated by"
+    );
     let p = ok(
         app.get(&format!("/api/v1/pegawai/{PANITERA}"), &kasubag)
             .await,

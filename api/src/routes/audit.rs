@@ -23,7 +23,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 use super::{AppState, scoped_read};
 use crate::auth::AuthUser;
 use crate::error::read_error;
-use crate::extract::{query_choice, query_text, wait_for};
+use crate::extract::{query_choice, query_text};
 use crate::openapi::{ItemErrors, ReadErrors};
 use crate::problem::Problem;
 
@@ -224,17 +224,6 @@ struct AuditPageSchema {
 )]
 pub(crate) struct XlsxFileSchema(String);
 
-async fn wait_for_audit(state: &AppState, min_position: Option<i64>) -> Result<(), Problem> {
-    wait_for(
-        &state.eventstore,
-        state.read(Module::Audit),
-        audit_projector::NAME,
-        min_position,
-        state.min_position_timeout,
-    )
-    .await
-}
-
 #[utoipa::path(
     get,
     path = "/api/v1/audit",
@@ -264,7 +253,9 @@ async fn list(
         q.from,
         q.to,
     )?;
-    wait_for_audit(&state, q.min_position).await?;
+    state
+        .caught_up(Module::Audit, audit_projector::NAME, q.min_position)
+        .await?;
     let mut tx = scoped_read(&state, Module::Audit, &user).await?;
     let page = queries::list(&mut tx, &f, page, per_page)
         .await
@@ -331,7 +322,9 @@ async fn export(
         q.from,
         q.to,
     )?;
-    wait_for_audit(&state, q.min_position).await?;
+    state
+        .caught_up(Module::Audit, audit_projector::NAME, q.min_position)
+        .await?;
     let mut tx = scoped_read(&state, Module::Audit, &user).await?;
     let mut cursor = ExportCursor::open(&mut tx, &f, EXPORT_BATCH)
         .await
@@ -514,7 +507,9 @@ async fn history(
     let (resource_type, id) = path.into_inner();
     let q = query.into_inner();
     let as_of = history_params(&resource_type, &id, q.as_of.as_deref())?;
-    wait_for_audit(&state, q.min_position).await?;
+    state
+        .caught_up(Module::Audit, audit_projector::NAME, q.min_position)
+        .await?;
     let mut tx = scoped_read(&state, Module::Audit, &user).await?;
     match history::resource_history(&mut tx, &state.eventstore, &resource_type, &id, as_of)
         .await

@@ -22,7 +22,7 @@ use super::audit::{XlsxFileSchema, finished_workbook, xlsx_download};
 use super::{AppState, scoped_read};
 use crate::auth::AuthUser;
 use crate::error::read_error;
-use crate::extract::{query_satker, wait_for};
+use crate::extract::query_satker;
 use crate::openapi::ReadErrors;
 use crate::problem::Problem;
 
@@ -84,17 +84,6 @@ pub fn duk_params(
     }
     DukParams::tahun(satker_id, tahun)
         .ok_or_else(|| Problem::bad_request("invalid_query", "tahun tidak valid.".to_string()))
-}
-
-async fn wait_for_kepegawaian(state: &AppState, min_position: Option<i64>) -> Result<(), Problem> {
-    wait_for(
-        &state.eventstore,
-        state.read(Module::Kepegawaian),
-        kepegawaian::NAME,
-        min_position,
-        state.min_position_timeout,
-    )
-    .await
 }
 
 /// Query of `GET /kepegawaian/duk`.
@@ -163,7 +152,9 @@ async fn daftar_duk(
     let q = query.into_inner();
     let (page, per_page) = super::paging(q.page, q.per_page)?;
     let params = duk_params(&user, q.satker_id, q.tahun, state.clock.today())?;
-    wait_for_kepegawaian(&state, q.min_position).await?;
+    state
+        .caught_up(Module::Kepegawaian, kepegawaian::NAME, q.min_position)
+        .await?;
     let mut tx = scoped_read(&state, Module::Kepegawaian, &user).await?;
     let page = duk::page(&mut tx, &params, page, per_page)
         .await
@@ -211,7 +202,9 @@ async fn unduh_duk(
 ) -> Result<HttpResponse, Problem> {
     let q = query.into_inner();
     let params = duk_params(&user, q.satker_id, q.tahun, state.clock.today())?;
-    wait_for_kepegawaian(&state, q.min_position).await?;
+    state
+        .caught_up(Module::Kepegawaian, kepegawaian::NAME, q.min_position)
+        .await?;
     let mut tx = scoped_read(&state, Module::Kepegawaian, &user).await?;
     let (writer, rows) = write_workbook(&mut tx, &params).await.map_err(read_error)?;
     drop(tx);

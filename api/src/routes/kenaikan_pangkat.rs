@@ -37,7 +37,7 @@ use super::pegawai::ensure_own_satker;
 use super::{AppState, ReadQuery, accepted, created, scoped_read};
 use crate::auth::AuthUser;
 use crate::error::read_error;
-use crate::extract::{Fields, RequestMeta, query_choice, query_satker, wait_for};
+use crate::extract::{Fields, RequestMeta, query_choice, query_satker};
 use crate::openapi::{
     CommandErrors, CommandOutcomeSchema, IdempotencyKeyHeader, ItemErrors, ReadErrors,
 };
@@ -867,14 +867,9 @@ async fn list(
         satker_id: query_satker(q.satker_id)?,
         tahun: q.tahun,
     };
-    wait_for(
-        &state.eventstore,
-        state.read(Module::Kepegawaian),
-        usul_kp::NAME,
-        q.min_position,
-        state.min_position_timeout,
-    )
-    .await?;
+    state
+        .caught_up(Module::Kepegawaian, usul_kp::NAME, q.min_position)
+        .await?;
     let mut tx = scoped_read(&state, Module::Kepegawaian, &user).await?;
     let page = queries::list_usul(&mut tx, &filter, page, per_page)
         .await
@@ -900,14 +895,9 @@ async fn detail(
     query: web::Query<ReadQuery>,
 ) -> Result<HttpResponse, Problem> {
     let id = path.into_inner();
-    wait_for(
-        &state.eventstore,
-        state.read(Module::Kepegawaian),
-        usul_kp::NAME,
-        query.min_position,
-        state.min_position_timeout,
-    )
-    .await?;
+    state
+        .caught_up(Module::Kepegawaian, usul_kp::NAME, query.min_position)
+        .await?;
     let mut tx = scoped_read(&state, Module::Kepegawaian, &user).await?;
     match queries::get_usul(&mut tx, id).await.map_err(read_error)? {
         Some(d) => Ok(HttpResponse::Ok().json(d)),

@@ -8,13 +8,13 @@ use sekretariat_projections::kepegawaian;
 use sekretariat_projections::migrate::Module;
 use serde::{Deserialize, Serialize};
 use time::Date;
-use time::macros::{format_description, offset};
+use time::macros::format_description;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::{AppState, scoped_read};
 use crate::auth::AuthUser;
 use crate::error::read_error;
-use crate::extract::{query_satker, wait_for};
+use crate::extract::query_satker;
 use crate::openapi::ReadErrors;
 use crate::problem::Problem;
 
@@ -123,19 +123,13 @@ async fn daftar_peringatan(
                 format!("per_tanggal '{s}' bukan tanggal TTTT-BB-HH."),
             )
         })?,
-        None => time::OffsetDateTime::now_utc()
-            .to_offset(offset!(+7))
-            .date(),
+        // The app's clock: the day the scoped read dates mutasi and pensiun by.
+        None => state.clock.today(),
     };
     let satker_id = query_satker(q.satker_id)?;
-    wait_for(
-        &state.eventstore,
-        state.read(Module::Kepegawaian),
-        kepegawaian::NAME,
-        q.min_position,
-        state.min_position_timeout,
-    )
-    .await?;
+    state
+        .caught_up(Module::Kepegawaian, kepegawaian::NAME, q.min_position)
+        .await?;
     let mut tx = scoped_read(&state, Module::Kepegawaian, &user).await?;
     let snapshots = sekretariat_projections::peringatan::snapshots(&mut tx, satker_id.as_deref())
         .await

@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::{AppState, ReadQuery, accepted, created, scoped_read};
 use crate::auth::AuthUser;
 use crate::error::read_error;
-use crate::extract::{Fields, RequestMeta, wait_for};
+use crate::extract::{Fields, RequestMeta};
 use crate::openapi::{
     CommandErrors, CommandOutcomeSchema, IdempotencyKeyHeader, ItemErrors, ReadErrors,
 };
@@ -78,17 +78,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::patch().to(ubah_jabatan)),
     )
     .service(resource("/master/golongan").route(web::get().to(list_golongan)));
-}
-
-async fn wait(state: &AppState, min_position: Option<i64>) -> Result<(), Problem> {
-    wait_for(
-        &state.eventstore,
-        state.read(Module::Master),
-        master::NAME,
-        min_position,
-        state.min_position_timeout,
-    )
-    .await
 }
 
 fn not_found(what: &str, id: &str) -> Problem {
@@ -233,7 +222,9 @@ async fn list_satker(
     user: AuthUser,
     q: web::Query<ReadQuery>,
 ) -> Result<HttpResponse, Problem> {
-    wait(&state, q.min_position).await?;
+    state
+        .caught_up(Module::Master, master::NAME, q.min_position)
+        .await?;
     let rows = queries::list_satker(&mut *scoped_read(&state, Module::Master, &user).await?)
         .await
         .map_err(read_error)?;
@@ -261,7 +252,9 @@ async fn get_satker(
 ) -> Result<HttpResponse, Problem> {
     // Parsed first: a string no kode can be (a NUL, say) never reaches the query.
     let id = SatkerId::parse(&path).map_err(Problem::from)?;
-    wait(&state, q.min_position).await?;
+    state
+        .caught_up(Module::Master, master::NAME, q.min_position)
+        .await?;
     match queries::get_satker(
         &mut *scoped_read(&state, Module::Master, &user).await?,
         id.as_str(),
@@ -407,7 +400,9 @@ async fn list_unit_kerja(
 ) -> Result<HttpResponse, Problem> {
     let q = q.into_inner();
     let satker_id = crate::extract::query_satker(q.satker_id)?;
-    wait(&state, q.min_position).await?;
+    state
+        .caught_up(Module::Master, master::NAME, q.min_position)
+        .await?;
     let rows = queries::list_unit_kerja(
         &mut *scoped_read(&state, Module::Master, &user).await?,
         satker_id.as_deref(),
@@ -436,7 +431,9 @@ async fn get_unit_kerja(
     path: web::Path<Uuid>,
     q: web::Query<ReadQuery>,
 ) -> Result<HttpResponse, Problem> {
-    wait(&state, q.min_position).await?;
+    state
+        .caught_up(Module::Master, master::NAME, q.min_position)
+        .await?;
     match queries::get_unit_kerja(
         &mut *scoped_read(&state, Module::Master, &user).await?,
         *path,
@@ -605,7 +602,9 @@ async fn list_jabatan(
     let q = q.into_inner();
     let jenis =
         crate::extract::query_choice("jenis", q.jenis, &["struktural", "fungsional", "pelaksana"])?;
-    wait(&state, q.min_position).await?;
+    state
+        .caught_up(Module::Master, master::NAME, q.min_position)
+        .await?;
     let rows = queries::list_jabatan(
         &mut *scoped_read(&state, Module::Master, &user).await?,
         jenis.as_deref(),
@@ -634,7 +633,9 @@ async fn get_jabatan(
     path: web::Path<Uuid>,
     q: web::Query<ReadQuery>,
 ) -> Result<HttpResponse, Problem> {
-    wait(&state, q.min_position).await?;
+    state
+        .caught_up(Module::Master, master::NAME, q.min_position)
+        .await?;
     match queries::get_jabatan(
         &mut *scoped_read(&state, Module::Master, &user).await?,
         *path,

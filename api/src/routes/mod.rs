@@ -71,6 +71,27 @@ impl AppState {
     pub fn read(&self, m: Module) -> &PgPool {
         &self.read[&m]
     }
+
+    /// Read your own write: waits (bounded) until `projector`, writing `module`'s read model,
+    /// has applied the event at `min_position` (nothing to wait for when `None`).
+    ///
+    /// # Errors
+    /// See [`crate::extract::wait_for`].
+    pub async fn caught_up(
+        &self,
+        module: Module,
+        projector: &str,
+        min_position: Option<i64>,
+    ) -> Result<(), Problem> {
+        crate::extract::wait_for(
+            &self.eventstore,
+            self.read(module),
+            projector,
+            min_position,
+            self.min_position_timeout,
+        )
+        .await
+    }
 }
 
 /// Registers every route.

@@ -15,7 +15,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 use super::{AppState, ReadQuery, accepted, created, scoped_read};
 use crate::auth::AuthUser;
 use crate::error::read_error;
-use crate::extract::{Fields, RequestMeta, wait_for};
+use crate::extract::{Fields, RequestMeta};
 use crate::openapi::{
     CommandErrors, CommandOutcomeSchema, IdempotencyKeyHeader, ItemErrors, ReadErrors,
 };
@@ -471,15 +471,9 @@ async fn list(
         ),
         None => None,
     };
-    let read = state.read(Module::Kepegawaian);
-    wait_for(
-        &state.eventstore,
-        read,
-        kepegawaian::NAME,
-        q.min_position,
-        state.min_position_timeout,
-    )
-    .await?;
+    state
+        .caught_up(Module::Kepegawaian, kepegawaian::NAME, q.min_position)
+        .await?;
     let filter = PegawaiFilter {
         nip: own_nip(&user),
         satker_id: crate::extract::query_satker(q.satker_id)?,
@@ -547,14 +541,9 @@ async fn visible_pegawai(
     if own_nip(user).is_some_and(|own| own != nip.as_str()) {
         return Err(pegawai_not_found(&nip));
     }
-    wait_for(
-        &state.eventstore,
-        state.read(Module::Kepegawaian),
-        kepegawaian::NAME,
-        min_position,
-        state.min_position_timeout,
-    )
-    .await?;
+    state
+        .caught_up(Module::Kepegawaian, kepegawaian::NAME, min_position)
+        .await?;
     let mut tx = scoped_read(state, Module::Kepegawaian, user).await?;
     match queries::get_pegawai(&mut tx, nip.as_str())
         .await
