@@ -275,7 +275,8 @@ struct PangkatEntry {
     tmt_golongan: Date,
     global_position: i64,
     recorded_at: OffsetDateTime,
-    /// The pegawai's satker after the event (for row-level security).
+    /// The pegawai's satker after the event. No policy or query reads it since the riwayat
+    /// policies follow the pegawai's visibility (migration `status_dan_mutasi`).
     satker_id: String,
 }
 
@@ -288,7 +289,8 @@ struct JabatanEntry {
     tmt_jabatan: Date,
     global_position: i64,
     recorded_at: OffsetDateTime,
-    /// The pegawai's satker after the event (for row-level security).
+    /// The pegawai's satker after the event. No policy or query reads it since the riwayat
+    /// policies follow the pegawai's visibility (migration `status_dan_mutasi`).
     satker_id: String,
 }
 
