@@ -50,6 +50,14 @@ use sqlx::Executor;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use time::{Date, Month};
 
+/// The `sekretariat` binary's allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[path = "../../projections/benches/common/cpu.rs"]
+mod cpu;
+use cpu::{postgres_cpu, process_cpu};
+
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 const TEST_DB: &str = "sekretariat_test";
@@ -531,47 +539,4 @@ fn to_csv(rows: &[Value]) -> String {
         out.push('\n');
     }
     out
-}
-
-/// CPU seconds (user + system) this process used so far: the server runs in it.
-fn process_cpu() -> f64 {
-    stat_cpu("/proc/self/stat")
-}
-
-/// CPU seconds of every PostgreSQL process on this machine (other clients' too).
-fn postgres_cpu() -> f64 {
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return 0.0;
-    };
-    dir.filter_map(Result::ok)
-        .filter(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .chars()
-                .all(|c| c.is_ascii_digit())
-        })
-        .filter(|e| {
-            std::fs::read_to_string(e.path().join("comm")).is_ok_and(|c| c.trim() == "postgres")
-        })
-        .map(|e| stat_cpu(&e.path().join("stat").to_string_lossy()))
-        .sum()
-}
-
-fn stat_cpu(path: &str) -> f64 {
-    let Ok(text) = std::fs::read_to_string(path) else {
-        return 0.0;
-    };
-    // Fields after the command name (which may hold spaces) closed by ')'.
-    let Some(rest) = text.rsplit_once(')').map(|(_, r)| r) else {
-        return 0.0;
-    };
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    // utime and stime are fields 14 and 15 of stat: 11 and 12 counted from the state field.
-    (ticks(11) + ticks(12)) / 100.0
 }

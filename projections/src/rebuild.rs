@@ -23,6 +23,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures::{StreamExt, TryStreamExt};
 use serde::Serialize;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Executor, PgPool, Row};
@@ -38,6 +39,10 @@ use crate::runtime::{
 /// one without goes through `apply_batch`, which writes each touched row once per batch. A
 /// batch of 50,000 events holds a few hundred MB.
 pub const REBUILD_BATCH: i64 = 50_000;
+
+/// Connections on the scratch schema: the replayers' writes and the index builds after the
+/// load run side by side on them (this machine kind has two cores).
+const SCRATCH_CONNECTIONS: u32 = 2;
 
 /// What is rebuilt: a module and the projectors that write it.
 pub struct RebuildTarget {
@@ -144,7 +149,7 @@ async fn scratch(
         .execute(format!("create schema {}", quote(&base)).as_str())
         .await?;
     let pool = PgPoolOptions::new()
-        .max_connections(2)
+        .max_connections(SCRATCH_CONNECTIONS)
         .connect_with(
             target
                 .options
@@ -292,6 +297,127 @@ async fn read_fresh(
     Ok(batch)
 }
 
+/// Connections a rebuild's source pool should have: [`READ_AHEAD`] reads and the boundary
+/// lookups beside them (fewer work, more slowly).
+pub const SOURCE_CONNECTIONS: u32 = READ_AHEAD as u32 + 1;
+
+/// Batches read ahead while a fresh replay folds: how many reads are in flight at once, each
+/// on its own connection of the source pool.
+const READ_AHEAD: usize = 2;
+
+/// Reads a fresh replay's batches in order, [`READ_AHEAD`] of them at a time. The reads run
+/// side by side because each knows where it ends before the one before it has returned: a
+/// cheap index scan finds the position `REBUILD_BATCH` events further on first. Such a
+/// boundary lies below the safe horizon, so every event up to it is already committed and no
+/// later read can find another one there: what becomes visible later sorts after it.
+struct ReadAhead {
+    source: PgPool,
+    /// Where the next batch to be requested starts.
+    next: Position,
+    read_until: Option<Position>,
+    shape: ReadShape,
+    values: bool,
+    in_flight: std::collections::VecDeque<ReadTask>,
+    /// The last batch requested has no boundary (fewer than a batch's worth of events were
+    /// left): nothing more is requested until it is back.
+    tail: bool,
+}
+
+type ReadTask = tokio::task::JoinHandle<Result<Vec<StoredEvent>, sqlx::Error>>;
+
+impl ReadAhead {
+    fn new(source: &PgPool, read_until: Option<Position>, shape: ReadShape, values: bool) -> Self {
+        Self {
+            source: source.clone(),
+            next: Position::default(),
+            read_until,
+            shape,
+            values,
+            in_flight: std::collections::VecDeque::new(),
+            tail: false,
+        }
+    }
+
+    /// Requests batches until [`READ_AHEAD`] are in flight or the end is requested.
+    async fn fill(&mut self) -> Result<(), sqlx::Error> {
+        while self.in_flight.len() < READ_AHEAD && !self.tail {
+            let boundary =
+                nth_position_after(&self.source, self.next, REBUILD_BATCH, self.read_until).await?;
+            let until = boundary.or(self.read_until);
+            self.in_flight.push_back(tokio::spawn(read_fresh(
+                self.source.clone(),
+                self.next,
+                until,
+                self.shape,
+                self.values,
+            )));
+            match boundary {
+                Some(b) => self.next = b,
+                None => self.tail = true,
+            }
+        }
+        Ok(())
+    }
+
+    /// The next batch in order; empty at the end.
+    async fn next_batch(&mut self) -> Result<Vec<StoredEvent>, RebuildError> {
+        self.fill().await?;
+        let Some(task) = self.in_flight.pop_front() else {
+            return Ok(Vec::new());
+        };
+        let batch = task
+            .await
+            .map_err(|e| ProjectionError::Other(format!("read task failed: {e}")))??;
+        if self.tail && self.in_flight.is_empty() {
+            // The tail is back: go on after it (events may have arrived meanwhile), or stop.
+            if let Some(last) = batch.last() {
+                self.next = last.position;
+                self.tail = false;
+            }
+        }
+        // Keep the reads going while this batch is folded.
+        self.fill().await?;
+        Ok(batch)
+    }
+
+    fn abort(&mut self) {
+        for task in self.in_flight.drain(..) {
+            task.abort();
+        }
+    }
+}
+
+/// The position of the `n`th safe event after `after` (up to `until`), if there are that many.
+async fn nth_position_after(
+    source: &PgPool,
+    after: Position,
+    n: i64,
+    until: Option<Position>,
+) -> Result<Option<Position>, sqlx::Error> {
+    // Ordered by the table's columns (qualified: the output column `tx_id` is the cast), so
+    // that the (tx_id, global_position) index answers.
+    let row: Option<(i64, i64)> = sqlx::query_as(
+        "select tx_id::text::bigint, global_position
+           from events
+          where (tx_id, global_position) > ($1::bigint::text::xid8, $2::bigint)
+            and tx_id < pg_snapshot_xmin(pg_current_snapshot())
+            and ($4::bigint is null or (tx_id, global_position) <= ($4::bigint::text::xid8, $5::bigint))
+          order by events.tx_id, events.global_position
+          offset $3 limit 1",
+    )
+    .bind(after.tx_id)
+    .bind(after.global_position)
+    .bind(n - 1)
+    .bind(until.map(|p| p.tx_id))
+    .bind(until.map(|p| p.global_position))
+    .fetch_optional(source)
+    .await?;
+    Ok(row.map(|(tx_id, global_position)| Position {
+        tx_id,
+        global_position,
+    }))
+}
+
 /// Replays every event into the empty scratch schema, reading each batch once for all the
 /// module's projectors (each up to its own `until`). Three things overlap: reading the next
 /// batch, folding and applying this one, and writing what the replayers handed over after the
@@ -332,21 +458,11 @@ async fn replay_fresh(
     let values = fed
         .iter()
         .any(|f| matches!(f.feed, Feed::Batches) && !f.projector.decodes_payload_only());
-    let shape = ReadShape {
-        metadata: fed.iter().any(|f| f.projector.reads_metadata()),
-        payload_as_text: true,
-    };
+    let shape = ReadShape::for_projectors(fed.iter().map(|f| f.projector.as_ref()), true);
     let mut writing = None;
-    let mut batch = read_fresh(
-        source.clone(),
-        Position::default(),
-        read_until,
-        shape,
-        values,
-    )
-    .await?;
-    while let Some(end) = batch.last().map(|e| e.position) {
-        let prefetch = tokio::spawn(read_fresh(source.clone(), end, read_until, shape, values));
+    let mut reader = ReadAhead::new(source, read_until, shape, values);
+    let mut batch = reader.next_batch().await?;
+    while !batch.is_empty() {
         let mut ready = Vec::new();
         for f in &mut fed {
             let n = match f.until {
@@ -379,7 +495,7 @@ async fn replay_fresh(
                 }
             };
             if let Some(e) = failed {
-                prefetch.abort();
+                reader.abort();
                 let at = e.index.and_then(|i| batch.get(i));
                 return Err(stopped_at(&name, at, e.error));
             }
@@ -395,19 +511,30 @@ async fn replay_fresh(
             written(writing.take()).await?;
             writing = Some(tokio::spawn(write_apart(pool.clone(), ready)));
         }
-        batch = prefetch
-            .await
-            .map_err(|e| ProjectionError::Other(format!("prefetch task failed: {e}")))??;
+        batch = reader.next_batch().await?;
     }
     written(writing.take()).await?;
     let done = base_done + fed.iter().map(|f| f.done).sum::<u64>();
-    for f in fed {
-        if let Feed::Fold(replayer) = f.feed {
-            let mut tx = pool.begin().await?;
-            replayer.finish().write(&mut tx).await?;
-            set_checkpoint(&mut tx, f.projector.name(), f.last, f.done).await?;
-            tx.commit().await?;
-        }
+    // Each replayer writes what it holds with its checkpoint, side by side with the others
+    // (each on its own connection and worker thread).
+    let finishing: Vec<_> = fed
+        .into_iter()
+        .filter_map(|f| match f.feed {
+            Feed::Fold(replayer) => {
+                let pool = pool.clone();
+                Some(tokio::spawn(async move {
+                    let rows = replayer.finish();
+                    let mut tx = pool.begin().await?;
+                    rows.write(&mut tx).await?;
+                    set_checkpoint(&mut tx, f.projector.name(), f.last, f.done).await?;
+                    tx.commit().await
+                }))
+            }
+            Feed::Batches => None,
+        })
+        .collect();
+    for task in finishing {
+        written(Some(task)).await?;
     }
     Ok(done)
 }
@@ -435,14 +562,23 @@ async fn set_checkpoint(
     Ok(())
 }
 
+/// What [`defer_secondary`] took away, to be put back after the load, in stages: primary keys
+/// (foreign keys need the keys they reference), then the other indexes, then foreign keys.
+/// Within a stage the statements are independent and run concurrently.
+struct Deferred {
+    primary_keys: Vec<String>,
+    indexes: Vec<String>,
+    foreign_keys: Vec<String>,
+}
+
 /// Drops the scratch schema's foreign keys and the indexes that back no constraint, and the
 /// primary keys of the tables a [`Replayer`] fills alone (nothing looks rows up there until the
-/// load is over), returning the statements that recreate them, primary keys first (as
-/// PostgreSQL describes them, so nothing is restated by hand).
+/// load is over), returning the statements that recreate them (as PostgreSQL describes them,
+/// so nothing is restated by hand).
 async fn defer_secondary(
     scratch: &Scratch,
     target: &RebuildTarget,
-) -> Result<Vec<String>, sqlx::Error> {
+) -> Result<Deferred, sqlx::Error> {
     let loaded: Vec<String> = target
         .projectors
         .iter()
@@ -481,8 +617,12 @@ async fn defer_secondary(
     .bind(&scratch.schema)
     .fetch_all(&scratch.pool)
     .await?;
-    let mut restore = Vec::new();
-    let mut keys = Vec::new();
+    let mut deferred = Deferred {
+        primary_keys: Vec::new(),
+        indexes: Vec::new(),
+        foreign_keys: Vec::new(),
+    };
+    // Foreign keys first: a primary key cannot go while one references it.
     for (table, name, def) in foreign_keys.into_iter().chain(primary_keys) {
         scratch
             .pool
@@ -490,9 +630,9 @@ async fn defer_secondary(
             .await?;
         let statement = format!("alter table {table} add constraint {} {def}", quote(&name));
         if def.starts_with("PRIMARY KEY") {
-            keys.push(statement);
+            deferred.primary_keys.push(statement);
         } else {
-            restore.push(statement);
+            deferred.foreign_keys.push(statement);
         }
     }
     for (index, def) in indexes {
@@ -500,14 +640,26 @@ async fn defer_secondary(
             .pool
             .execute(format!("drop index {index}").as_str())
             .await?;
-        restore.push(def);
+        deferred.indexes.push(def);
     }
-    keys.extend(restore);
-    Ok(keys)
+    Ok(deferred)
 }
 
-async fn restore_secondary(scratch: &Scratch, statements: &[String]) -> Result<(), sqlx::Error> {
-    for statement in statements {
+/// Puts back what [`defer_secondary`] took away, stage by stage, the statements of a stage on
+/// as many connections as the scratch pool has: building indexes is CPU-bound and PostgreSQL
+/// builds each on one core. Foreign keys go one at a time: each locks the table it references,
+/// so they would only queue behind each other.
+async fn restore_secondary(scratch: &Scratch, deferred: &Deferred) -> Result<(), sqlx::Error> {
+    for stage in [&deferred.primary_keys, &deferred.indexes] {
+        futures::stream::iter(stage.iter().map(|statement| {
+            let pool = scratch.pool.clone();
+            async move { pool.execute(statement.as_str()).await.map(|_| ()) }
+        }))
+        .buffer_unordered(SCRATCH_CONNECTIONS as usize)
+        .try_collect::<()>()
+        .await?;
+    }
+    for statement in &deferred.foreign_keys {
         scratch.pool.execute(statement.as_str()).await?;
     }
     Ok(())

@@ -54,8 +54,19 @@ pub struct StoredEvent {
 pub struct ReadShape {
     /// Read `metadata` (else `Null`).
     pub metadata: bool,
+    /// With `metadata`: read it only for these events (else `Null`); `None`: for every event.
+    pub metadata_of: Option<MetadataOf>,
     /// Read the payload as text into `payload_text` (else as JSON into `payload`).
     pub payload_as_text: bool,
+}
+
+/// The events whose metadata a projector reads, when not all: those of some aggregate types,
+/// and some event types besides. Metadata is often the larger half of a stored event; leaving
+/// out what nobody reads makes a rebuild's reads markedly cheaper.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MetadataOf {
+    pub aggregate_types: &'static [&'static str],
+    pub event_types: &'static [&'static str],
 }
 
 impl ReadShape {
@@ -63,6 +74,7 @@ impl ReadShape {
     pub fn for_projector(projector: &dyn Projector) -> Self {
         Self {
             metadata: projector.reads_metadata(),
+            metadata_of: projector.metadata_of(),
             payload_as_text: false,
         }
     }
@@ -70,8 +82,29 @@ impl ReadShape {
     /// Everything, as JSON.
     pub const ALL: Self = Self {
         metadata: true,
+        metadata_of: None,
         payload_as_text: false,
     };
+
+    /// What every one of `projectors` needs: metadata if any reads it, narrowed only when a
+    /// single one does and narrows it.
+    pub fn for_projectors<'a>(
+        projectors: impl IntoIterator<Item = &'a dyn Projector>,
+        payload_as_text: bool,
+    ) -> Self {
+        let readers: Vec<&dyn Projector> = projectors
+            .into_iter()
+            .filter(|p| p.reads_metadata())
+            .collect();
+        Self {
+            metadata: !readers.is_empty(),
+            metadata_of: match readers.as_slice() {
+                [one] => one.metadata_of(),
+                _ => None,
+            },
+            payload_as_text,
+        }
+    }
 }
 
 impl StoredEvent {
@@ -180,6 +213,12 @@ pub trait Projector: Send + Sync + 'static {
     /// without it (`Value::Null` in its place).
     fn reads_metadata(&self) -> bool {
         true
+    }
+
+    /// When the projector reads the metadata of some events only, which (the others are read
+    /// with `Value::Null` in its place). `None` (the default): of every event.
+    fn metadata_of(&self) -> Option<MetadataOf> {
+        None
     }
 
     /// Whether the projector reads payloads only through [`StoredEvent::decode`] (never
@@ -346,7 +385,9 @@ pub async fn read_batch(
                 sequence, event_type, event_version,
                 case when $7 then 'null'::jsonb else payload end as payload,
                 case when $7 then payload::text end as payload_text,
-                case when $6 then metadata else 'null'::jsonb end as metadata, recorded_at
+                case when $6 and ($8::text[] is null or aggregate_type = any($8) or event_type = any($9))
+                     then metadata else 'null'::jsonb end as metadata,
+                recorded_at
            from events
           where (tx_id, global_position) > ($1::bigint::text::xid8, $2::bigint)
             and tx_id < pg_snapshot_xmin(pg_current_snapshot())
@@ -361,6 +402,8 @@ pub async fn read_batch(
     .bind(until.map(|p| p.global_position))
     .bind(shape.metadata)
     .bind(shape.payload_as_text)
+    .bind(shape.metadata_of.map(|m| m.aggregate_types))
+    .bind(shape.metadata_of.map(|m| m.event_types))
     .fetch_all(source)
     .await?;
     rows.into_iter()

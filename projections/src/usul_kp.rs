@@ -34,7 +34,9 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::kepegawaian::Page;
-use crate::runtime::{BatchError, ProjectionError, Projector, Replayer, StoredEvent, Writeout};
+use crate::runtime::{
+    BatchError, MetadataOf, ProjectionError, Projector, Replayer, StoredEvent, Writeout,
+};
 
 pub const NAME: &str = "usul_kp";
 
@@ -120,6 +122,15 @@ impl Projector for UsulKpProjector {
 
     fn decodes_payload_only(&self) -> bool {
         true
+    }
+
+    /// The timeline names who acted: on the usul, and on the pegawai's stream when the SK is
+    /// recorded there (`note`). Nothing else's metadata is read.
+    fn metadata_of(&self) -> Option<MetadataOf> {
+        Some(MetadataOf {
+            aggregate_types: &[KenaikanPangkat::TYPE],
+            event_types: &["PangkatNaikBerdasarkanSk"],
+        })
     }
 
     fn replayer(&self) -> Option<Box<dyn Replayer>> {

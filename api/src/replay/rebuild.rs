@@ -90,8 +90,9 @@ pub async fn execute(
     args: &RebuildArgs,
     progress: &mut (dyn FnMut(Module, Progress) + Send),
 ) -> anyhow::Result<Vec<Outcome>> {
+    // Reads run ahead of the fold on their own connections (`rebuild::SOURCE_CONNECTIONS`).
     let source = PgPoolOptions::new()
-        .max_connections(2)
+        .max_connections(rebuild::SOURCE_CONNECTIONS)
         .connect_with(settings.databases.eventstore.clone())
         .await
         .context("connecting to the event store")?;
