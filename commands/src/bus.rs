@@ -43,7 +43,7 @@ use sqlx::{PgPool, Postgres, Transaction};
 use time::Date;
 
 use crate::metadata::CommandMetadata;
-use crate::ports::{EventStoreMasterData, EventStoreUsulKp};
+use crate::ports::{BatchMasterData, EventStoreMasterData, EventStoreUsulKp};
 
 /// How a command ended, for metrics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,6 +178,20 @@ impl CommandBus {
 
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// A pegawai framework for one batch of commands (a SIKEP import), to pass to
+    /// [`CommandBus::execute`] instead of [`CommandBus::pegawai`]: the same store and rules,
+    /// but each satker, unit kerja and jabatan is read once for the whole batch
+    /// ([`BatchMasterData`]). Drop it with the batch.
+    pub fn pegawai_for_batch(&self) -> Cqrs<Pegawai> {
+        new_cqrs(
+            &self.pool,
+            Services {
+                master: Arc::new(BatchMasterData::new(self.services.master.clone())),
+                clock: self.services.clock.clone(),
+            },
+        )
     }
 
     /// The pegawai as the event store has it now, when registered (for checks that belong to

@@ -10,5 +10,5 @@ pub mod metadata;
 pub mod ports;
 pub mod store;
 
-pub use bus::{CommandBus, CommandError, CommandOutcome};
+pub use bus::{CommandBus, CommandError, CommandOutcome, Cqrs};
 pub use metadata::CommandMetadata;

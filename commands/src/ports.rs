@@ -4,6 +4,9 @@
 //! jabatan aggregate is loaded), not from the master read model: a decision must not depend on
 //! how far a projector has got.
 
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+
 use async_trait::async_trait;
 use cqrs_es::persist::PersistedEventStore;
 use cqrs_es::{AggregateContext, EventStore};
@@ -96,6 +99,73 @@ impl MasterDataPort for EventStoreMasterData {
     }
 }
 
+/// Master data read once per batch of commands: each satker, unit kerja and jabatan is loaded
+/// from the wrapped port the first time a command of the batch asks for it and answered from
+/// memory afterwards (a failed lookup is not remembered). For a batch that runs in seconds,
+/// such as a SIKEP import, where thousands of rows name the same few units and jabatan; it
+/// lives as long as the batch, so a later command never decides on what it remembered.
+pub struct BatchMasterData {
+    inner: std::sync::Arc<dyn MasterDataPort>,
+    satker: Mutex<HashMap<SatkerId, Option<SatkerInfo>>>,
+    unit_kerja: Mutex<HashMap<Uuid, Option<UnitKerjaInfo>>>,
+    jabatan: Mutex<HashMap<Uuid, Option<JabatanInfo>>>,
+}
+
+impl BatchMasterData {
+    pub fn new(inner: std::sync::Arc<dyn MasterDataPort>) -> Self {
+        Self {
+            inner,
+            satker: Mutex::default(),
+            unit_kerja: Mutex::default(),
+            jabatan: Mutex::default(),
+        }
+    }
+}
+
+/// The remembered answer for `key`, if any.
+fn remembered<K: std::hash::Hash + Eq, V: Clone>(map: &Mutex<HashMap<K, V>>, key: &K) -> Option<V> {
+    map.lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(key)
+        .cloned()
+}
+
+fn remember<K: std::hash::Hash + Eq, V>(map: &Mutex<HashMap<K, V>>, key: K, value: V) {
+    map.lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(key, value);
+}
+
+#[async_trait]
+impl MasterDataPort for BatchMasterData {
+    async fn satker(&self, id: &SatkerId) -> Result<Option<SatkerInfo>, DomainError> {
+        if let Some(found) = remembered(&self.satker, id) {
+            return Ok(found);
+        }
+        let found = self.inner.satker(id).await?;
+        remember(&self.satker, id.clone(), found.clone());
+        Ok(found)
+    }
+
+    async fn unit_kerja(&self, id: Uuid) -> Result<Option<UnitKerjaInfo>, DomainError> {
+        if let Some(found) = remembered(&self.unit_kerja, &id) {
+            return Ok(found);
+        }
+        let found = self.inner.unit_kerja(id).await?;
+        remember(&self.unit_kerja, id, found.clone());
+        Ok(found)
+    }
+
+    async fn jabatan(&self, id: Uuid) -> Result<Option<JabatanInfo>, DomainError> {
+        if let Some(found) = remembered(&self.jabatan, &id) {
+            return Ok(found);
+        }
+        let found = self.inner.jabatan(id).await?;
+        remember(&self.jabatan, id, found.clone());
+        Ok(found)
+    }
+}
+
 /// Today's date at the court: Western Indonesia Time (UTC+7), where every PA of this
 /// deployment sits. Deployments in WITA/WIT pass another clock.
 pub struct SystemClock;
@@ -147,5 +217,87 @@ impl sekretariat_domain::ports::KenaikanPangkatPort for EventStoreUsulKp {
         .await
         .map_err(unavailable("usul KP"))?;
         Ok(open.and_then(|id| Uuid::parse_str(&id).ok()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use sekretariat_domain::master::jabatan::JenisJabatan;
+    use sekretariat_domain::reference::KelompokBup;
+
+    use super::*;
+
+    /// Answers from fixed data and counts the lookups; fails the first unit kerja lookup.
+    #[derive(Default)]
+    struct Counting {
+        lookups: AtomicUsize,
+        unit_failures_left: AtomicUsize,
+    }
+
+    #[async_trait]
+    impl MasterDataPort for Counting {
+        async fn satker(&self, id: &SatkerId) -> Result<Option<SatkerInfo>, DomainError> {
+            self.lookups.fetch_add(1, Ordering::SeqCst);
+            Ok((id.as_str() == "W13-A1").then(|| SatkerInfo {
+                id: id.clone(),
+                nama: "PA Contoh".into(),
+            }))
+        }
+
+        async fn unit_kerja(&self, id: Uuid) -> Result<Option<UnitKerjaInfo>, DomainError> {
+            self.lookups.fetch_add(1, Ordering::SeqCst);
+            if self
+                .unit_failures_left
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok()
+            {
+                return Err(DomainError::unavailable("x", "tidak tersedia"));
+            }
+            Ok(Some(UnitKerjaInfo {
+                id,
+                satker_id: SatkerId::parse("W13-A1").expect("valid"),
+                nama: "Kepaniteraan".into(),
+            }))
+        }
+
+        async fn jabatan(&self, id: Uuid) -> Result<Option<JabatanInfo>, DomainError> {
+            self.lookups.fetch_add(1, Ordering::SeqCst);
+            Ok(Some(JabatanInfo {
+                id,
+                nama: "Panitera".into(),
+                jenis: JenisJabatan::Struktural,
+                kelompok_bup: KelompokBup::AdministrasiDanAhliPertamaMuda,
+            }))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_batch_reads_each_master_record_once_and_retries_failed_lookups() {
+        let inner = Arc::new(Counting {
+            unit_failures_left: AtomicUsize::new(1),
+            ..Counting::default()
+        });
+        let batch = BatchMasterData::new(inner.clone());
+        let known = SatkerId::parse("W13-A1").expect("valid");
+        let unknown = SatkerId::parse("W13-A2").expect("valid");
+        let (unit, jabatan) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        for _ in 0..3 {
+            assert!(batch.satker(&known).await.expect("read").is_some());
+            // "Unknown" is an answer too, and is remembered.
+            assert!(batch.satker(&unknown).await.expect("read").is_none());
+            assert!(batch.jabatan(jabatan).await.expect("read").is_some());
+        }
+        assert_eq!(inner.lookups.load(Ordering::SeqCst), 3);
+        // A failed lookup is not remembered: the next asks again.
+        assert!(batch.unit_kerja(unit).await.is_err());
+        assert_eq!(
+            batch.unit_kerja(unit).await.expect("read").map(|u| u.id),
+            Some(unit)
+        );
+        assert!(batch.unit_kerja(unit).await.expect("read").is_some());
+        assert_eq!(inner.lookups.load(Ordering::SeqCst), 5);
     }
 }

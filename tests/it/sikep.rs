@@ -3,6 +3,9 @@
 
 use reqwest::StatusCode;
 use sekretariat_api::demo::{FIXTURE, demo_id};
+use sekretariat_commands::CommandMetadata;
+use sekretariat_domain::master::jabatan::{JabatanCommand, JenisJabatan};
+use sekretariat_domain::reference::KelompokBup;
 use sekretariat_tests::app::{TestApp, json_body};
 use serde_json::{Value, json};
 
@@ -367,6 +370,72 @@ async fn one_file_mixes_created_updated_unchanged_and_rejected_rows_in_input_ord
     }
     let p = pegawai(&app, &admin, "197508222002122001", &answer["position"]).await;
     assert_eq!(p["satker_id"], SATKER);
+    app.stop().await;
+}
+
+/// An import reads each satker, unit kerja and jabatan once for all its rows. An unknown one is
+/// refused on every row that names it (the pegawai aggregate takes jabatan and unit kerja only
+/// from the master data), and what the import read is forgotten with it: once the jabatan
+/// exists, the same file registers those rows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_master_data_rejects_every_row_naming_it_and_is_read_afresh_by_the_next_import() {
+    let app = demo_app().await;
+    let admin = app.token(&["admin"], None);
+    let jabatan_baru = uuid::Uuid::from_u128(0x5_1be9);
+    let mut rows: Vec<Value> = (1..=3)
+        .map(|k| {
+            let mut r = orang_baru("1996-02-10", k, "Calon Jabatan Baru");
+            r["jabatan_id"] = json!(jabatan_baru.to_string());
+            r
+        })
+        .collect();
+    let mut unit_asing = orang_baru("1996-02-11", 1, "Unit Asing");
+    unit_asing["unit_kerja_id"] = json!(uuid::Uuid::from_u128(0xdead).to_string());
+    rows.push(unit_asing);
+    rows.push(orang_baru("1996-02-12", 1, "Biasa Saja"));
+    let before = events(&app).await;
+    let answer = import_json(&app, &admin, &rows, None).await;
+    assert_eq!(
+        results(&answer),
+        ["rejected", "rejected", "rejected", "rejected", "created"],
+        "{answer}"
+    );
+    for i in 0..3 {
+        assert_eq!(
+            answer["rows"][i]["code"], "jabatan_tidak_dikenal",
+            "{answer}"
+        );
+    }
+    assert_eq!(
+        answer["rows"][3]["code"], "unit_kerja_tidak_dikenal",
+        "{answer}"
+    );
+    assert_eq!(
+        events(&app).await,
+        before + 1,
+        "only the valid row is written"
+    );
+
+    app.bus
+        .execute(
+            &app.bus.jabatan,
+            &jabatan_baru.to_string(),
+            JabatanCommand::Buat {
+                id: jabatan_baru,
+                nama: "Jabatan Baru".into(),
+                jenis: JenisJabatan::Pelaksana,
+                kelompok_bup: KelompokBup::AdministrasiDanAhliPertamaMuda,
+            },
+            &CommandMetadata::system("test.jabatan"),
+        )
+        .await
+        .unwrap();
+    let answer = import_json(&app, &admin, &rows, None).await;
+    assert_eq!(
+        results(&answer),
+        ["created", "created", "created", "rejected", "unchanged"],
+        "{answer}"
+    );
     app.stop().await;
 }
 

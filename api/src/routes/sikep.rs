@@ -9,6 +9,8 @@
 //! [`CONCURRENCY`] at a time), each all-or-nothing; the request as a whole is not one
 //! transaction, so a rejected row never stops the others and the answer lists every row's
 //! result in input order. Re-sending the same file changes nothing: every row is `unchanged`.
+//! The satker, unit kerja and jabatan the rows name are read from the event store once per
+//! import, not once per row ([`CommandBus::pegawai_for_batch`]).
 //!
 //! With an `Idempotency-Key`, row N's commands carry the key `<key>#sikep-<N>`, so a retry
 //! after a timeout answers each row's first result (`replayed: true`) instead of applying
@@ -22,7 +24,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use cqrs_es::Aggregate;
 use futures::StreamExt;
-use sekretariat_commands::{CommandBus, CommandMetadata, CommandOutcome};
+use sekretariat_commands::{CommandBus, CommandMetadata, CommandOutcome, Cqrs};
 use sekretariat_domain::kalender::tgl;
 use sekretariat_domain::pegawai::commands::{DataPegawaiBaru, PegawaiCommand, PerubahanPegawai};
 use sekretariat_domain::pegawai::{Pegawai, ProfilPegawai};
@@ -784,6 +786,8 @@ fn row_key(key: &str, row: usize) -> String {
 /// What every row shares.
 struct Ctx<'a> {
     bus: &'a CommandBus,
+    /// The pegawai framework of this import: master data read once for all rows.
+    pegawai: Cqrs<Pegawai>,
     user: &'a AuthUser,
     meta: &'a CommandMetadata,
     /// The rows' NIPs that have a pegawai stream (registered, or were when the import began).
@@ -819,6 +823,7 @@ async fn run(
     };
     let ctx = Ctx {
         bus,
+        pegawai: bus.pegawai_for_batch(),
         user,
         meta: &meta,
         existing,
@@ -884,7 +889,7 @@ async fn apply(ctx: &Ctx<'_>, row: usize, nip: String, data: DataPegawaiBaru) ->
         return match ctx
             .bus
             .execute(
-                &ctx.bus.pegawai,
+                &ctx.pegawai,
                 &nip,
                 PegawaiCommand::Daftarkan(data),
                 &meta("sikep.daftarkan"),
@@ -926,7 +931,7 @@ async fn apply(ctx: &Ctx<'_>, row: usize, nip: String, data: DataPegawaiBaru) ->
     match ctx
         .bus
         .execute(
-            &ctx.bus.pegawai,
+            &ctx.pegawai,
             &nip,
             PegawaiCommand::Ubah(perubahan),
             &meta("sikep.ubah"),
