@@ -275,9 +275,6 @@ struct PangkatEntry {
     tmt_golongan: Date,
     global_position: i64,
     recorded_at: OffsetDateTime,
-    /// The pegawai's satker after the event. No policy or query reads it since the riwayat
-    /// policies follow the pegawai's visibility (migration `status_dan_mutasi`).
-    satker_id: String,
 }
 
 /// One new riwayat jabatan entry.
@@ -289,9 +286,6 @@ struct JabatanEntry {
     tmt_jabatan: Date,
     global_position: i64,
     recorded_at: OffsetDateTime,
-    /// The pegawai's satker after the event. No policy or query reads it since the riwayat
-    /// policies follow the pegawai's visibility (migration `status_dan_mutasi`).
-    satker_id: String,
 }
 
 /// What an SK mutasi or pensiun adds to the riwayat.
@@ -373,7 +367,6 @@ impl Fold {
         golongan: &Golongan,
         pangkat: Option<String>,
         tmt_golongan: Date,
-        satker_id: String,
     ) {
         self.pangkat.push(PangkatEntry {
             nip: e.aggregate_id.clone(),
@@ -382,7 +375,6 @@ impl Fold {
             tmt_golongan,
             global_position: e.position.global_position,
             recorded_at: e.recorded_at,
-            satker_id,
         });
     }
 
@@ -393,7 +385,6 @@ impl Fold {
         jabatan_nama: String,
         jenis_jabatan: String,
         tmt_jabatan: Date,
-        satker_id: String,
     ) {
         self.jabatan.push(JabatanEntry {
             nip: e.aggregate_id.clone(),
@@ -403,7 +394,6 @@ impl Fold {
             tmt_jabatan,
             global_position: e.position.global_position,
             recorded_at: e.recorded_at,
-            satker_id,
         });
     }
 
@@ -442,11 +432,10 @@ impl Fold {
                         "pegawai {nip} is registered twice: duplicate key in pegawai"
                     )));
                 }
-                let satker = satker_id.as_str().to_string();
                 let jenis_jabatan = enum_str(&jenis_jabatan);
                 let row = PegawaiRow {
                     nip: nip.to_string(),
-                    satker_id: satker.clone(),
+                    satker_id: satker_id.as_str().to_string(),
                     unit_kerja_id,
                     unit_kerja_nama,
                     nama,
@@ -480,15 +469,8 @@ impl Fold {
                     tmt_satker: None,
                 };
                 self.rows.insert(nip.to_string(), Slot { row, dirty: true });
-                self.record_pangkat(e, &golongan, pangkat, tmt_golongan, satker.clone());
-                self.record_jabatan(
-                    e,
-                    jabatan_id,
-                    jabatan_nama,
-                    jenis_jabatan,
-                    tmt_jabatan,
-                    satker,
-                );
+                self.record_pangkat(e, &golongan, pangkat, tmt_golongan);
+                self.record_jabatan(e, jabatan_id, jabatan_nama, jenis_jabatan, tmt_jabatan);
             }
             PegawaiEvent::DataPribadiPegawaiDiubah {
                 nama,
@@ -524,8 +506,7 @@ impl Fold {
                     row.pangkat = pangkat.clone();
                     row.tmt_golongan = tmt_golongan;
                     row.touch(e);
-                    let satker = row.satker_id.clone();
-                    self.record_pangkat(e, &golongan, pangkat, tmt_golongan, satker);
+                    self.record_pangkat(e, &golongan, pangkat, tmt_golongan);
                 }
             }
             PegawaiEvent::JabatanPegawaiDicatat {
@@ -543,8 +524,7 @@ impl Fold {
                     row.kelompok_bup = enum_str(&kelompok_bup);
                     row.tmt_jabatan = tmt_jabatan;
                     row.touch(e);
-                    let satker = row.satker_id.clone();
-                    self.record_jabatan(e, jabatan_id, jabatan_nama, jenis, tmt_jabatan, satker);
+                    self.record_jabatan(e, jabatan_id, jabatan_nama, jenis, tmt_jabatan);
                 }
             }
             PegawaiEvent::UnitKerjaPegawaiDipindahkan {
@@ -739,7 +719,6 @@ impl Fold {
             row.tmt_jabatan = tmt;
         }
         row.touch(e);
-        let satker = row.satker_id.clone();
         if let Some(j) = jabatan {
             self.record_jabatan(
                 e,
@@ -747,7 +726,6 @@ impl Fold {
                 j.jabatan_nama,
                 jenis.unwrap_or_default(),
                 tmt,
-                satker,
             );
         }
     }
@@ -914,13 +892,12 @@ async fn insert_riwayat_pangkat(
             .plain(r.tmt_golongan)
             .plain(r.global_position)
             .timestamp(r.recorded_at)
-            .text(&r.satker_id)
             .end_row();
     }
     copy.send(
         conn,
         "riwayat_pangkat",
-        "nip, golongan, pangkat, tmt_golongan, global_position, recorded_at, satker_id",
+        "nip, golongan, pangkat, tmt_golongan, global_position, recorded_at",
     )
     .await?;
     Ok(())
@@ -939,14 +916,12 @@ async fn insert_riwayat_jabatan(
             .plain(r.tmt_jabatan)
             .plain(r.global_position)
             .timestamp(r.recorded_at)
-            .text(&r.satker_id)
             .end_row();
     }
     copy.send(
         conn,
         "riwayat_jabatan",
-        "nip, jabatan_id, jabatan_nama, jenis_jabatan, tmt_jabatan, global_position, recorded_at,
-         satker_id",
+        "nip, jabatan_id, jabatan_nama, jenis_jabatan, tmt_jabatan, global_position, recorded_at",
     )
     .await?;
     Ok(())
