@@ -45,6 +45,10 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Executor, PgPool};
 use uuid::Uuid;
 
+/// The `sekretariat` binary's allocator, for both parts alike.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const TEST_DB: &str = "sekretariat_test";
 const SATKER: &str = "W13-B01";
 const TAHUN: i32 = 2026;
