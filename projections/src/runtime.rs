@@ -1000,3 +1000,58 @@ pub fn spawn_append_listener(
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A projector that only says what it reads.
+    struct Reads(bool, Option<MetadataOf>);
+
+    #[async_trait]
+    impl Projector for Reads {
+        fn name(&self) -> &str {
+            "reads"
+        }
+
+        fn reads_metadata(&self) -> bool {
+            self.0
+        }
+
+        fn metadata_of(&self) -> Option<MetadataOf> {
+            self.1
+        }
+
+        async fn apply(
+            &self,
+            _: &mut PgConnection,
+            _: &StoredEvent,
+        ) -> Result<(), ProjectionError> {
+            Ok(())
+        }
+    }
+
+    const KP: MetadataOf = MetadataOf {
+        aggregate_types: &["kenaikan_pangkat"],
+        event_types: &["PangkatNaikBerdasarkanSk"],
+    };
+
+    #[test]
+    fn a_shared_read_narrows_metadata_only_when_its_one_reader_does() {
+        let none = Reads(false, None);
+        let narrow = Reads(true, Some(KP));
+        let all = Reads(true, None);
+        let shape = |ps: &[&dyn Projector]| ReadShape::for_projectors(ps.iter().copied(), true);
+
+        assert!(!shape(&[&none]).metadata);
+        // One reader: its narrowing holds, whoever else reads nothing.
+        let s = shape(&[&none, &narrow]);
+        assert!(s.metadata && s.payload_as_text);
+        assert_eq!(s.metadata_of, Some(KP));
+        // Two readers: everything, since one of them reads every event's metadata.
+        let s = shape(&[&narrow, &all]);
+        assert!(s.metadata);
+        assert_eq!(s.metadata_of, None);
+        assert_eq!(ReadShape::for_projector(&narrow).metadata_of, Some(KP));
+    }
+}
