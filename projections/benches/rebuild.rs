@@ -177,6 +177,7 @@ async fn bench(base: &PgConnectOptions, schemas: &[String; 4], n: usize) -> Resu
             Arc::new(KepegawaianProjector),
             Arc::new(sekretariat_projections::usul_kp::UsulKpProjector),
         ],
+        batch_size: REBUILD_BATCH,
     };
     let runs = 3;
     let mut rates = Vec::new();

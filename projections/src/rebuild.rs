@@ -50,6 +50,9 @@ pub struct RebuildTarget {
     /// The live module database (its `search_path`, if any, names the live schema).
     pub options: PgConnectOptions,
     pub projectors: Vec<Arc<dyn Projector>>,
+    /// Events per read: [`REBUILD_BATCH`]; tests take small batches to cross many batch
+    /// boundaries with few events.
+    pub batch_size: i64,
 }
 
 /// Progress of a rebuild, reported after each batch.
@@ -202,7 +205,7 @@ async fn replay(
             source.clone(),
             scratch.pool.clone(),
             RunnerOptions {
-                batch_size: REBUILD_BATCH,
+                batch_size: target.batch_size,
                 ..RunnerOptions::default()
             },
         );
@@ -278,11 +281,12 @@ async fn written(
 async fn read_fresh(
     source: PgPool,
     after: Position,
+    limit: i64,
     until: Option<Position>,
     shape: ReadShape,
     values: bool,
 ) -> Result<Vec<StoredEvent>, sqlx::Error> {
-    let mut batch = read_batch(&source, after, REBUILD_BATCH, until, shape).await?;
+    let mut batch = read_batch(&source, after, limit, until, shape).await?;
     if values {
         for e in &mut batch {
             if let Some(text) = &e.payload_text {
@@ -307,11 +311,12 @@ const READ_AHEAD: usize = 2;
 
 /// Reads a fresh replay's batches in order, [`READ_AHEAD`] of them at a time. The reads run
 /// side by side because each knows where it ends before the one before it has returned: a
-/// cheap index scan finds the position `REBUILD_BATCH` events further on first. Such a
+/// cheap index scan finds the position a batch's worth of events further on first. Such a
 /// boundary lies below the safe horizon, so every event up to it is already committed and no
 /// later read can find another one there: what becomes visible later sorts after it.
 struct ReadAhead {
     source: PgPool,
+    batch_size: i64,
     /// Where the next batch to be requested starts.
     next: Position,
     read_until: Option<Position>,
@@ -326,9 +331,16 @@ struct ReadAhead {
 type ReadTask = tokio::task::JoinHandle<Result<Vec<StoredEvent>, sqlx::Error>>;
 
 impl ReadAhead {
-    fn new(source: &PgPool, read_until: Option<Position>, shape: ReadShape, values: bool) -> Self {
+    fn new(
+        source: &PgPool,
+        batch_size: i64,
+        read_until: Option<Position>,
+        shape: ReadShape,
+        values: bool,
+    ) -> Self {
         Self {
             source: source.clone(),
+            batch_size,
             next: Position::default(),
             read_until,
             shape,
@@ -342,11 +354,13 @@ impl ReadAhead {
     async fn fill(&mut self) -> Result<(), sqlx::Error> {
         while self.in_flight.len() < READ_AHEAD && !self.tail {
             let boundary =
-                nth_position_after(&self.source, self.next, REBUILD_BATCH, self.read_until).await?;
+                nth_position_after(&self.source, self.next, self.batch_size, self.read_until)
+                    .await?;
             let until = boundary.or(self.read_until);
             self.in_flight.push_back(tokio::spawn(read_fresh(
                 self.source.clone(),
                 self.next,
+                self.batch_size,
                 until,
                 self.shape,
                 self.values,
@@ -460,7 +474,7 @@ async fn replay_fresh(
         .any(|f| matches!(f.feed, Feed::Batches) && !f.projector.decodes_payload_only());
     let shape = ReadShape::for_projectors(fed.iter().map(|f| f.projector.as_ref()), true);
     let mut writing = None;
-    let mut reader = ReadAhead::new(source, read_until, shape, values);
+    let mut reader = ReadAhead::new(source, target.batch_size, read_until, shape, values);
     let mut batch = reader.next_batch().await?;
     while !batch.is_empty() {
         let mut ready = Vec::new();

@@ -402,7 +402,7 @@ fn random_pegawai_event(
 async fn the_kepegawaian_projector_gives_the_same_tables_in_small_batches_and_in_one() {
     use cqrs_es::DomainEvent;
     use sekretariat_projections::kepegawaian::KepegawaianProjector;
-    use sekretariat_projections::rebuild::{RebuildTarget, verify};
+    use sekretariat_projections::rebuild::{REBUILD_BATCH, RebuildTarget, verify};
     use sekretariat_projections::runtime::{ProjectorRunner, RunnerOptions};
     use sekretariat_tests::db::TestDatabases;
     use std::sync::Arc;
@@ -504,29 +504,34 @@ async fn the_kepegawaian_projector_gives_the_same_tables_in_small_batches_and_in
         "{pegawai} pegawai, {pangkat} pangkat, {jabatan} jabatan"
     );
 
-    // Rebuild: the whole history folded at once, compared table by table with the live tables.
-    let outcome = verify(
-        &db.eventstore,
-        &RebuildTarget {
-            module: Module::Kepegawaian,
-            options: db.config.module(Module::Kepegawaian).clone(),
-            projectors: vec![Arc::new(KepegawaianProjector)],
-        },
-        &mut |_| {},
-    )
-    .await
-    .unwrap();
-    match outcome {
-        Outcome::Verified {
-            identical,
-            differences,
-            events,
-            ..
-        } => {
-            assert_eq!(events, rows.len() as u64);
-            assert!(identical, "{differences:?}");
+    // Rebuild: the whole history folded at once, compared table by table with the live tables;
+    // read in one batch, and in batches of 97 (two read ahead, each ending at a boundary
+    // looked up beforehand, and the tail).
+    for batch_size in [REBUILD_BATCH, 97] {
+        let outcome = verify(
+            &db.eventstore,
+            &RebuildTarget {
+                module: Module::Kepegawaian,
+                options: db.config.module(Module::Kepegawaian).clone(),
+                projectors: vec![Arc::new(KepegawaianProjector)],
+                batch_size,
+            },
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+        match outcome {
+            Outcome::Verified {
+                identical,
+                differences,
+                events,
+                ..
+            } => {
+                assert_eq!(events, rows.len() as u64, "batches of {batch_size}");
+                assert!(identical, "batches of {batch_size}: {differences:?}");
+            }
+            other => panic!("{other:?}"),
         }
-        other => panic!("{other:?}"),
     }
     db.drop_schemas().await;
 }

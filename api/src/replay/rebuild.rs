@@ -77,6 +77,7 @@ pub fn targets(settings: &Settings, projector: Option<&str>) -> anyhow::Result<V
             module,
             options: settings.databases.module(module).clone(),
             projectors,
+            batch_size: rebuild::REBUILD_BATCH,
         })
         .collect())
 }
