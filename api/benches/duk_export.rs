@@ -28,8 +28,7 @@
 //! schema is dropped at the end. `harness = false`, so `cargo test` neither builds nor runs it.
 
 use std::process::Command;
-use std::str::FromStr;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use futures::TryStreamExt;
@@ -41,15 +40,13 @@ use sekretariat_projections::duk::{self, DukEntry, DukParams};
 use sekretariat_projections::kepegawaian::golongan_urutan;
 use sekretariat_projections::migrate::{self, Module};
 use sekretariat_projections::scope::{SatkerScope, begin_scoped, connect_read_pool};
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::PgPoolOptions;
 use sqlx::{Executor, PgPool};
-use uuid::Uuid;
 
 /// The `sekretariat` binary's allocator, for both parts alike.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const TEST_DB: &str = "sekretariat_test";
 const SATKER: &str = "W13-B01";
 const TAHUN: i32 = 2026;
 /// Rows per generating statement.
@@ -69,17 +66,9 @@ fn main() -> Result<(), BoxError> {
     }
 }
 
-fn server() -> Result<PgConnectOptions, BoxError> {
-    let url = std::env::var("SEKRETARIAT_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
-    Ok(PgConnectOptions::from_str(&url)?)
-}
-
-fn schema_options(schema: &str) -> Result<PgConnectOptions, BoxError> {
-    Ok(server()?
-        .database(TEST_DB)
-        .options([("search_path", schema)]))
-}
+#[path = "../../projections/benches/common/db.rs"]
+mod db;
+use db::{drop_schemas, owner_pool, schema_options, server, unique_prefix};
 
 /// `VmHWM` (peak RSS) and `VmRSS` of this process, in KiB.
 fn memory_kib() -> (u64, u64) {
@@ -102,46 +91,22 @@ async fn run() -> Result<(), BoxError> {
         Ok(v) => v.parse()?,
         Err(_) => 1_000_000,
     };
-    let admin = PgPoolOptions::new()
-        .max_connections(1)
-        .connect_with(server()?.database("postgres"))
-        .await?;
-    let exists: bool =
-        sqlx::query_scalar("select exists (select from pg_database where datname = $1)")
-            .bind(TEST_DB)
-            .fetch_one(&admin)
-            .await?;
-    if !exists {
-        // A test binary may race here; the loser's error is harmless.
-        let _ = admin
-            .execute(format!("create database {TEST_DB}").as_str())
-            .await;
-    }
-    admin.close().await;
-    let schema = format!(
-        "dukbench{}_{}",
-        SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs(),
-        &Uuid::new_v4().simple().to_string()[..6]
-    );
-    let owner = PgPoolOptions::new()
-        .max_connections(1)
-        .connect_with(server()?.database(TEST_DB))
-        .await?;
+    let owner = owner_pool(&server()?).await?;
+    let schema = unique_prefix("dukbench");
     owner
         .execute(format!("create schema {schema}").as_str())
         .await?;
     let result = bench(&schema, n).await;
-    let _ = owner
-        .execute(format!("drop schema if exists {schema} cascade").as_str())
-        .await;
+    let dropped = drop_schemas(&owner, &schema).await;
     owner.close().await;
-    result
+    result?;
+    Ok(dropped?)
 }
 
 async fn bench(schema: &str, n: i64) -> Result<(), BoxError> {
     let pool = PgPoolOptions::new()
         .max_connections(1)
-        .connect_with(schema_options(schema)?)
+        .connect_with(schema_options(&server()?, schema))
         .await?;
     migrate::migrate(Module::Kepegawaian, &pool).await?;
     println!("DUK export bench: {n} pegawai rows in one satker, schema {schema}");
@@ -286,7 +251,7 @@ fn params() -> DukParams {
 
 async fn read_pool() -> Result<PgPool, BoxError> {
     let schema = std::env::var("DUK_BENCH_SCHEMA")?;
-    Ok(connect_read_pool(schema_options(&schema)?, 1).await?)
+    Ok(connect_read_pool(schema_options(&server()?, &schema), 1).await?)
 }
 
 fn today() -> time::Date {

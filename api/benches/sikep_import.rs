@@ -31,7 +31,6 @@
 
 use std::collections::HashMap;
 use std::net::TcpListener;
-use std::str::FromStr;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use actix_web::{App, HttpResponse, HttpServer, web};
@@ -56,11 +55,13 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[path = "../../projections/benches/common/cpu.rs"]
 mod cpu;
+#[path = "../../projections/benches/common/db.rs"]
+mod db;
 use cpu::{postgres_cpu, process_cpu};
+use db::{drop_schemas, owner_pool, schema_options, server, unique_prefix};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-const TEST_DB: &str = "sekretariat_test";
 const ISSUER: &str = "http://keycloak.bench/realms/sekretariat";
 const AUDIENCE: &str = "sekretariat-api";
 const KID: &str = "bench-key-1";
@@ -93,18 +94,6 @@ fn main() -> Result<(), BoxError> {
     rt.block_on(run())
 }
 
-fn server() -> Result<PgConnectOptions, BoxError> {
-    let url = std::env::var("SEKRETARIAT_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
-    Ok(PgConnectOptions::from_str(&url)?)
-}
-
-fn schema_options(base: &PgConnectOptions, schema: &str) -> PgConnectOptions {
-    base.clone()
-        .database(TEST_DB)
-        .options([("search_path", schema)])
-}
-
 fn schema_names(prefix: &str) -> Vec<String> {
     let mut names = vec![format!("{prefix}_eventstore")];
     names.extend(Module::ALL.iter().map(|m| format!("{prefix}_{}", m.name())));
@@ -121,42 +110,16 @@ async fn run() -> Result<(), BoxError> {
         return Err("SEKRETARIAT_BENCH_ROWS: at most 10000 rows per request".into());
     }
     let base = server()?;
-    let admin = PgPoolOptions::new()
-        .max_connections(1)
-        .connect_with(base.clone().database("postgres"))
-        .await?;
-    let exists: bool =
-        sqlx::query_scalar("select exists (select from pg_database where datname = $1)")
-            .bind(TEST_DB)
-            .fetch_one(&admin)
-            .await?;
-    if !exists {
-        // A test binary may race here; the loser's error is harmless.
-        let _ = admin
-            .execute(format!("create database {TEST_DB}").as_str())
-            .await;
-    }
-    admin.close().await;
-    let owner = PgPoolOptions::new()
-        .max_connections(1)
-        .connect_with(base.clone().database(TEST_DB))
-        .await?;
-    let prefix = format!(
-        "benchsikep{}_{}",
-        SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs(),
-        &uuid::Uuid::new_v4().simple().to_string()[..6]
-    );
+    let owner = owner_pool(&base).await?;
+    let prefix = unique_prefix("benchsikep");
     for s in schema_names(&prefix) {
         owner.execute(format!("create schema {s}").as_str()).await?;
     }
     let result = bench(&base, &prefix, n).await;
-    for s in schema_names(&prefix) {
-        let _ = owner
-            .execute(format!("drop schema if exists {s} cascade").as_str())
-            .await;
-    }
+    let dropped = drop_schemas(&owner, &prefix).await;
     owner.close().await;
-    result
+    result?;
+    Ok(dropped?)
 }
 
 /// Migrated schemas for the event store and every module.

@@ -16,9 +16,8 @@
 //! (`SEKRETARIAT_BENCH_SAMPLE`). Generation is timed separately. Its schemas are dropped at
 //! the end. `harness = false`, so `cargo test` neither builds nor runs it.
 
-use std::str::FromStr;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 use async_trait::async_trait;
 use sekretariat_domain::master::jabatan::JenisJabatan;
@@ -46,13 +45,14 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod common {
     pub mod cpu;
+    pub mod db;
 }
 use common::cpu::{postgres_cpu, process_cpu};
+use common::db::{drop_schemas, owner_pool, schema_options, server, unique_prefix};
 
 /// The event store's own migrations (the commands crate runs the same folder).
 static EVENTSTORE: Migrator = sqlx::migrate!("../eventstore-migrations");
 
-const TEST_DB: &str = "sekretariat_test";
 /// Events of the comparison between the batched and the per-event path
 /// (`SEKRETARIAT_BENCH_SAMPLE` to change; the per-event path runs a few hundred events/s).
 const SAMPLE: usize = 20_000;
@@ -69,49 +69,14 @@ fn main() -> Result<(), BoxError> {
     rt.block_on(run())
 }
 
-fn server() -> Result<PgConnectOptions, BoxError> {
-    let url = std::env::var("SEKRETARIAT_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
-    Ok(PgConnectOptions::from_str(&url)?)
-}
-
-fn schema_options(base: &PgConnectOptions, schema: &str) -> PgConnectOptions {
-    base.clone()
-        .database(TEST_DB)
-        .options([("search_path", schema)])
-}
-
 async fn run() -> Result<(), BoxError> {
     let n: usize = match std::env::var("SEKRETARIAT_BENCH_EVENTS") {
         Ok(v) => v.parse()?,
         Err(_) => 1_000_000,
     };
     let base = server()?;
-    let admin = PgPoolOptions::new()
-        .max_connections(1)
-        .connect_with(base.clone().database("postgres"))
-        .await?;
-    let exists: bool =
-        sqlx::query_scalar("select exists (select from pg_database where datname = $1)")
-            .bind(TEST_DB)
-            .fetch_one(&admin)
-            .await?;
-    if !exists {
-        // A test binary may race here; the loser's error is harmless.
-        let _ = admin
-            .execute(format!("create database {TEST_DB}").as_str())
-            .await;
-    }
-    admin.close().await;
-    let owner = PgPoolOptions::new()
-        .max_connections(1)
-        .connect_with(base.clone().database(TEST_DB))
-        .await?;
-    let prefix = format!(
-        "bench{}_{}",
-        SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs(),
-        &Uuid::new_v4().simple().to_string()[..6]
-    );
+    let owner = owner_pool(&base).await?;
+    let prefix = unique_prefix("bench");
     let schemas = [
         format!("{prefix}_eventstore"),
         format!("{prefix}_kepegawaian"),
@@ -122,24 +87,12 @@ async fn run() -> Result<(), BoxError> {
         owner.execute(format!("create schema {s}").as_str()).await?;
     }
     let result = bench(&base, &schemas, n).await;
-    for s in &schemas {
-        let _ = owner
-            .execute(format!("drop schema if exists {s} cascade").as_str())
-            .await;
-    }
-    // A rebuild that failed midway leaves its scratch schema beside the live one.
-    let leftovers: Vec<String> =
-        sqlx::query_scalar("select nspname::text from pg_namespace where nspname like $1")
-            .bind(format!("{prefix}%"))
-            .fetch_all(&owner)
-            .await?;
-    for s in leftovers {
-        let _ = owner
-            .execute(format!("drop schema if exists \"{s}\" cascade").as_str())
-            .await;
-    }
+    // A rebuild that failed midway leaves its scratch schema beside the live one: the prefix
+    // catches it too.
+    let dropped = drop_schemas(&owner, &prefix).await;
     owner.close().await;
-    result
+    result?;
+    Ok(dropped?)
 }
 
 async fn bench(base: &PgConnectOptions, schemas: &[String; 4], n: usize) -> Result<(), BoxError> {

@@ -3,7 +3,8 @@
 
 /// CPU seconds (user + system) this process used so far.
 pub fn process_cpu() -> f64 {
-    stat_cpu("/proc/self/stat")
+    let [user, system, ..] = stat_seconds("/proc/self/stat");
+    user + system
 }
 
 /// CPU seconds of every PostgreSQL process on this machine (other clients' too), those that
@@ -24,38 +25,27 @@ pub fn postgres_cpu() -> f64 {
             std::fs::read_to_string(e.path().join("comm")).is_ok_and(|c| c.trim() == "postgres")
         })
         .map(|e| {
-            let stat = e.path().join("stat");
-            let stat = stat.to_string_lossy();
-            stat_cpu(&stat) + children_cpu(&stat)
+            stat_seconds(&e.path().join("stat").to_string_lossy())
+                .iter()
+                .sum::<f64>()
         })
         .sum()
 }
 
-/// utime + stime of the process whose `stat` is at `path`.
-fn stat_cpu(path: &str) -> f64 {
-    stat_ticks(path, 11) + stat_ticks(path, 12)
-}
-
-/// cutime + cstime: the reaped children's.
-fn children_cpu(path: &str) -> f64 {
-    stat_ticks(path, 13) + stat_ticks(path, 14)
-}
-
-/// Field `i` of `stat`, counted from the state field, in seconds (ticks of 1/100 s).
-fn stat_ticks(path: &str, i: usize) -> f64 {
+/// utime, stime, cutime and cstime (the reaped children's) of the process whose `stat` is at
+/// `path`, in seconds (ticks of 1/100 s); zeros when it cannot be read.
+fn stat_seconds(path: &str) -> [f64; 4] {
+    let mut times = [0.0; 4];
     let Ok(text) = std::fs::read_to_string(path) else {
-        return 0.0;
+        return times;
     };
-    // Fields after the command name (which may hold spaces) closed by ')'.
+    // Fields after the command name (which may hold spaces) closed by ')': fields 14 to 17 of
+    // stat are 11 to 14 counted from the state field.
     let Some(rest) = text.rsplit_once(')').map(|(_, r)| r) else {
-        return 0.0;
+        return times;
     };
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    // utime, stime, cutime and cstime are fields 14 to 17 of stat: 11 to 14 counted from
-    // the state field.
-    fields
-        .get(i)
-        .and_then(|v| v.parse::<f64>().ok())
-        .unwrap_or(0.0)
-        / 100.0
+    for (t, v) in times.iter_mut().zip(rest.split_whitespace().skip(11)) {
+        *t = v.parse::<f64>().unwrap_or(0.0) / 100.0;
+    }
+    times
 }
