@@ -31,7 +31,7 @@ use sqlx::{Executor, PgPool, Row};
 use crate::migrate::{self, Module};
 use crate::runtime::{
     Position, ProjectionError, Projector, ProjectorRunner, ReadShape, Replayer, RunnerOptions,
-    StoredEvent, Writeout, read_batch, read_checkpoint,
+    StoredEvent, Writeout, nth_position_after, read_batch, read_checkpoint,
 };
 
 /// Events per read while rebuilding: large, since nothing else waits on these tables. A
@@ -399,37 +399,6 @@ impl ReadAhead {
             task.abort();
         }
     }
-}
-
-/// The position of the `n`th safe event after `after` (up to `until`), if there are that many.
-async fn nth_position_after(
-    source: &PgPool,
-    after: Position,
-    n: i64,
-    until: Option<Position>,
-) -> Result<Option<Position>, sqlx::Error> {
-    // Ordered by the table's columns (qualified: the output column `tx_id` is the cast), so
-    // that the (tx_id, global_position) index answers.
-    let row: Option<(i64, i64)> = sqlx::query_as(
-        "select tx_id::text::bigint, global_position
-           from events
-          where (tx_id, global_position) > ($1::bigint::text::xid8, $2::bigint)
-            and tx_id < pg_snapshot_xmin(pg_current_snapshot())
-            and ($4::bigint is null or (tx_id, global_position) <= ($4::bigint::text::xid8, $5::bigint))
-          order by events.tx_id, events.global_position
-          offset $3 limit 1",
-    )
-    .bind(after.tx_id)
-    .bind(after.global_position)
-    .bind(n - 1)
-    .bind(until.map(|p| p.tx_id))
-    .bind(until.map(|p| p.global_position))
-    .fetch_optional(source)
-    .await?;
-    Ok(row.map(|(tx_id, global_position)| Position {
-        tx_id,
-        global_position,
-    }))
 }
 
 /// Replays every event into the empty scratch schema, reading each batch once for all the

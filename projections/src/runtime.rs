@@ -362,12 +362,24 @@ impl Default for RunnerOptions {
     }
 }
 
+/// The `where` and `order by` of every read in read order: the events after `$1`, `$2`
+/// (tx_id, global_position), up to `$4`, `$5` when not null, below the safe horizon (module
+/// docs), ordered by the table's own columns. Qualified: a selected `tx_id::text::bigint` is
+/// also named `tx_id`, which no index serves, so every read would sort all the events after
+/// `$1` (quadratic over a rebuild).
+macro_rules! safe_events_after {
+    () => {
+        "where (tx_id, global_position) > ($1::bigint::text::xid8, $2::bigint)
+            and tx_id < pg_snapshot_xmin(pg_current_snapshot())
+            and ($4::bigint is null or (tx_id, global_position) <= ($4::bigint::text::xid8, $5::bigint))
+          order by events.tx_id, events.global_position"
+    };
+}
+
 /// Reads the next batch in safe order after `after`.
 ///
 /// One statement, one snapshot: the xmin horizon and the rows come from the same snapshot.
-/// The `order by` names the table's columns: a bare `tx_id` would mean the `bigint` output
-/// column of that name, which no index serves, so every batch would sort all the events after
-/// the checkpoint (quadratic over a rebuild).
+/// Range and order are `safe_events_after!`'s, as for [`nth_position_after`].
 ///
 /// # Errors
 /// Database errors.
@@ -380,7 +392,7 @@ pub async fn read_batch(
 ) -> Result<Vec<StoredEvent>, sqlx::Error> {
     // Without metadata (a projector that never reads it), a JSON `null` stands in for it:
     // one parse less per event, and less to send.
-    let rows = sqlx::query(
+    let rows = sqlx::query(concat!(
         "select global_position, tx_id::text::bigint as tx_id, aggregate_type, aggregate_id,
                 sequence, event_type, event_version,
                 case when $7 then 'null'::jsonb else payload end as payload,
@@ -388,13 +400,10 @@ pub async fn read_batch(
                 case when $6 and ($8::text[] is null or aggregate_type = any($8) or event_type = any($9))
                      then metadata else 'null'::jsonb end as metadata,
                 recorded_at
-           from events
-          where (tx_id, global_position) > ($1::bigint::text::xid8, $2::bigint)
-            and tx_id < pg_snapshot_xmin(pg_current_snapshot())
-            and ($4::bigint is null or (tx_id, global_position) <= ($4::bigint::text::xid8, $5::bigint))
-          order by events.tx_id, events.global_position
-          limit $3",
-    )
+           from events ",
+        safe_events_after!(),
+        " limit $3"
+    ))
     .bind(after.tx_id)
     .bind(after.global_position)
     .bind(limit)
@@ -425,6 +434,36 @@ pub async fn read_batch(
             })
         })
         .collect()
+}
+
+/// The position of the `n`th safe event after `after` (up to `until`), if there are that many:
+/// where a read of `n` events from `after` will end, known before it is made (a rebuild reads
+/// ahead with it).
+///
+/// # Errors
+/// Database errors.
+pub async fn nth_position_after(
+    source: &PgPool,
+    after: Position,
+    n: i64,
+    until: Option<Position>,
+) -> Result<Option<Position>, sqlx::Error> {
+    let row: Option<(i64, i64)> = sqlx::query_as(concat!(
+        "select tx_id::text::bigint, global_position from events ",
+        safe_events_after!(),
+        " offset $3 limit 1"
+    ))
+    .bind(after.tx_id)
+    .bind(after.global_position)
+    .bind(n - 1)
+    .bind(until.map(|p| p.tx_id))
+    .bind(until.map(|p| p.global_position))
+    .fetch_optional(source)
+    .await?;
+    Ok(row.map(|(tx_id, global_position)| Position {
+        tx_id,
+        global_position,
+    }))
 }
 
 /// The position of the event with this `global_position`, if it exists.
