@@ -122,47 +122,40 @@ impl BatchMasterData {
     }
 }
 
-/// The remembered answer for `key`, if any.
-fn remembered<K: std::hash::Hash + Eq, V: Clone>(map: &Mutex<HashMap<K, V>>, key: &K) -> Option<V> {
+/// The answer for `key` remembered in `map`, else `load`'s, remembered unless it failed.
+async fn remembered<K, V, F>(map: &Mutex<HashMap<K, V>>, key: K, load: F) -> Result<V, DomainError>
+where
+    K: std::hash::Hash + Eq,
+    V: Clone,
+    F: Future<Output = Result<V, DomainError>>,
+{
+    let known = map
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&key)
+        .cloned();
+    if let Some(v) = known {
+        return Ok(v);
+    }
+    let v = load.await?;
     map.lock()
         .unwrap_or_else(PoisonError::into_inner)
-        .get(key)
-        .cloned()
-}
-
-fn remember<K: std::hash::Hash + Eq, V>(map: &Mutex<HashMap<K, V>>, key: K, value: V) {
-    map.lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .insert(key, value);
+        .insert(key, v.clone());
+    Ok(v)
 }
 
 #[async_trait]
 impl MasterDataPort for BatchMasterData {
     async fn satker(&self, id: &SatkerId) -> Result<Option<SatkerInfo>, DomainError> {
-        if let Some(found) = remembered(&self.satker, id) {
-            return Ok(found);
-        }
-        let found = self.inner.satker(id).await?;
-        remember(&self.satker, id.clone(), found.clone());
-        Ok(found)
+        remembered(&self.satker, id.clone(), self.inner.satker(id)).await
     }
 
     async fn unit_kerja(&self, id: Uuid) -> Result<Option<UnitKerjaInfo>, DomainError> {
-        if let Some(found) = remembered(&self.unit_kerja, &id) {
-            return Ok(found);
-        }
-        let found = self.inner.unit_kerja(id).await?;
-        remember(&self.unit_kerja, id, found.clone());
-        Ok(found)
+        remembered(&self.unit_kerja, id, self.inner.unit_kerja(id)).await
     }
 
     async fn jabatan(&self, id: Uuid) -> Result<Option<JabatanInfo>, DomainError> {
-        if let Some(found) = remembered(&self.jabatan, &id) {
-            return Ok(found);
-        }
-        let found = self.inner.jabatan(id).await?;
-        remember(&self.jabatan, id, found.clone());
-        Ok(found)
+        remembered(&self.jabatan, id, self.inner.jabatan(id)).await
     }
 }
 

@@ -301,8 +301,8 @@ async fn read_fresh(
     Ok(batch)
 }
 
-/// Connections a rebuild's source pool should have: [`READ_AHEAD`] reads and the boundary
-/// lookups beside them (fewer work, more slowly).
+/// Connections a rebuild's source pool should have: the reads running ahead of the fold and
+/// the boundary lookups beside them (fewer work, more slowly).
 pub const SOURCE_CONNECTIONS: u32 = READ_AHEAD as u32 + 1;
 
 /// Batches read ahead while a fresh replay folds: how many reads are in flight at once, each
